@@ -1,0 +1,1 @@
+/* collector/kdump_format.h - placeholder */

@@ -1,0 +1,1 @@
+/* collector/options.h - placeholder */

@@ -1,0 +1,1 @@
+/* collector/report.h - placeholder */

@@ -1,0 +1,2 @@
+/* collector/target.c - placeholder until its owner lands it */
+typedef int cs_placeholder_target;

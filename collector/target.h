@@ -1,0 +1,44 @@
+/* target.h - where bytes go: a file (written under a temporary name and
+ * renamed when complete), or stdout carrying the flattened format (-F).
+ *
+ * Writers call cs_target_pwrite() with absolute offsets of the final file.
+ * On a file target that is a pwrite(); on a flattened target each call
+ * becomes one (offset, size) record on the stream.
+ */
+#ifndef CS_TARGET_H
+#define CS_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/error.h"
+
+enum cs_target_kind { CS_TARGET_FILE, CS_TARGET_FLAT };
+
+struct cs_target {
+	enum cs_target_kind kind;
+	int fd;
+	char *path;		/* final name ("-" / NULL for stdout) */
+	char *tmp_path;		/* temporary name while writing (file only) */
+	uint64_t limit;		/* -L: max bytes, 0 = none */
+	uint64_t written;	/* payload bytes handed to the target */
+};
+
+/* Create @path (mode 0600, O_EXCL unless @force) under a temporary name
+ * "<path>.incomplete" next to it. */
+enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int force,
+				   struct cs_err *err);
+/* Flattened stream on @fd (normally 1); writes the 4096-byte flat header. */
+enum cs_status cs_target_open_flat(struct cs_target *t, int fd, struct cs_err *err);
+
+enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len,
+				uint64_t off, struct cs_err *err);
+
+/* Success: fsync + rename to the final name / write the flat terminator. */
+enum cs_status cs_target_commit(struct cs_target *t, struct cs_err *err);
+/* Failure: keep what was written (renamed to the final name when @keep_partial,
+ * else removed); never allocates. */
+void cs_target_abort(struct cs_target *t, int keep_partial);
+void cs_target_deinit(struct cs_target *t);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder: fails until written */
+int main(void) { return 99; }
