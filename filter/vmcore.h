@@ -42,6 +42,7 @@ struct cs_vmcore {
 	uint64_t vmcoreinfo_off; /* offset of the VMCOREINFO desc within notes */
 	uint64_t max_pfn;	/* highest pfn with a segment + 1 */
 	unsigned int page_size;	/* from VMCOREINFO PAGESIZE, else 4096 */
+	uint64_t truncated_bytes; /* PT_LOAD data past EOF (file cut short): read as holes */
 };
 
 /* Open @path and read its headers and notes. On failure @vc is left closed. */
