@@ -63,7 +63,7 @@ enum cs_status cs_codec_ctx_init(struct cs_codec_ctx *c, const struct cs_codec *
 				 int level, size_t page_size, struct cs_err *err);
 void cs_codec_ctx_deinit(struct cs_codec_ctx *c);
 
-/* Compress one page.  Sets *@out/*@out_len/*@flags to either the compressed
+/* Compress one page.  Sets *@out, *@out_len and *@flags to either the compressed
  * bytes in c->buf with the codec's flag, or the input page itself with flags 0
  * when compression does not make it strictly smaller (or there is no codec). */
 enum cs_status cs_codec_page(struct cs_codec_ctx *c, const void *page,
