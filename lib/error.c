@@ -1,4 +1,6 @@
 /* error.c - see error.h */
+/* GNU strerror_r (returns the message) rather than the XSI one: gnu11 alone does not select it */
+#define _GNU_SOURCE 1
 #include "lib/error.h"
 
 #include <errno.h>
