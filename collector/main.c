@@ -1,2 +1,277 @@
-/* placeholder main */
-int main(void) { return 1; }
+/* main.c - coresift's entry point: parse, run, print, map status to exit code.
+ *
+ * Only this file prints errors and chooses exit codes (see lib/error.h):
+ *   0  the dump (or dry run) completed
+ *   1  anything failed; the message says what, where and why.  A dump cut
+ *      short by a full disk, -L or a signal is kept and flagged incomplete.
+ * (makedumpfile's convention, which kdump scripts test.)
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/options.h"
+#include "collector/pipeline.h"
+#include "collector/report.h"
+#include "collector/target.h"
+#include "collector/writer.h"
+#include "filter/kernel.h"
+#include "filter/plan.h"
+#include "filter/vmcore.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+
+/* The one piece of process-wide mutable state: a signal handler can only
+ * talk to the run through a volatile sig_atomic_t.  The pipeline polls it. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a dropped ssh pipe must be an error we report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static unsigned int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+static void print_version(const struct cs_options *o)
+{
+	printf("%s: coresift version %s\n", o->progname, PACKAGE_VERSION);
+	for (const struct cs_codec *const *c = cs_codecs; *c; c++)
+		printf("%s\t%s\n", (*c)->name, (*c)->built ? "enabled" : "disabled");
+}
+
+static void msg(const struct cs_options *o, unsigned int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void msg(const struct cs_options *o, unsigned int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!(o->message_level & level))
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static enum cs_status write_json(const struct cs_options *o, const struct cs_report *r,
+				 struct cs_err *err)
+{
+	FILE *f;
+
+	if (!o->json_stats)
+		return CS_OK;
+	if (strcmp(o->json_stats, "-") == 0) {
+		cs_report_json(r, stdout);
+		fflush(stdout);
+		return CS_OK;
+	}
+	f = fopen(o->json_stats, "w");
+	if (!f)
+		return cs_fail_errno(err, errno, "cannot create %s", o->json_stats);
+	cs_report_json(r, f);
+	if (fclose(f) != 0)
+		return cs_fail_errno(err, errno, "cannot write %s", o->json_stats);
+	return CS_OK;
+}
+
+struct run {
+	const struct cs_options *o;
+	struct cs_vmcore vc;
+	struct cs_kernel k;
+	struct cs_plan plan;
+	struct cs_target target;
+	struct cs_writer *w;
+	const struct cs_writer_ops *wops;
+	struct cs_pipeline_stats stats;
+	int have_vc, have_plan, have_target;
+};
+
+static enum cs_status run_dump(struct run *r, struct cs_err *err)
+{
+	const struct cs_options *o = r->o;
+	struct cs_dump_info info;
+	struct cs_pipeline_cfg pcfg;
+	enum cs_status st;
+	unsigned int level = o->levels[0];
+
+	st = cs_vmcore_open(o->in_path, &r->vc, err);
+	if (st != CS_OK)
+		return st;
+	r->have_vc = 1;
+	st = cs_kernel_init(&r->k, &r->vc, o->vmcoreinfo_path, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "%s", o->in_path);
+	msg(o, CS_ML_DEBUG, "kernel %s, %zu memory segments, max pfn %#llx\n",
+	    r->k.vi.osrelease, r->vc.nseg, (unsigned long long)r->vc.max_pfn);
+
+	st = cs_plan_build(&r->plan, &r->k, level, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot choose pages");
+	r->have_plan = 1;
+
+	if (!o->dry_run) {
+		if (o->flat_out)
+			st = cs_target_open_flat(&r->target, STDOUT_FILENO, err);
+		else
+			st = cs_target_open_file(&r->target, o->out_path, o->force, err);
+		if (st != CS_OK)
+			return st;
+		r->have_target = 1;
+		r->target.limit = o->limit;
+		r->wops = &cs_writer_kdump;
+		memset(&info, 0, sizeof(info));
+		info.k = &r->k;
+		info.plan = &r->plan;
+		info.dump_level = level;
+		info.codec_flag = o->codec ? o->codec->flag : 0;
+		info.page_size = r->vc.page_size;
+		st = r->wops->create(&r->w, &r->target, &info, err);
+		if (st != CS_OK)
+			return st;
+	}
+
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.k = &r->k;
+	pcfg.plan = &r->plan;
+	pcfg.codec = o->codec;
+	pcfg.codec_level = o->codec_level;
+	pcfg.wops = r->wops;
+	pcfg.w = r->w;
+	pcfg.nthreads = o->num_threads ? o->num_threads : online_cpus();
+	pcfg.dump_level = level;
+	pcfg.progress = (o->message_level & CS_ML_PROGRESS) && !o->dry_run;
+	pcfg.stop = &stop_requested;
+	st = cs_pipeline_run(&pcfg, &r->stats, err);
+	if (st != CS_OK)
+		return st;
+	if (r->w) {
+		st = r->wops->finish(r->w, err);
+		if (st != CS_OK)
+			return st;
+		st = cs_target_commit(&r->target, err);
+		if (st != CS_OK)
+			return st;
+	}
+	return CS_OK;
+}
+
+/* After a failure: keep what a full disk, -L or a signal left, flagged
+ * incomplete; remove the output of any other failure. */
+static void salvage(struct run *r, enum cs_status st)
+{
+	int keep = (st == CS_NOSPACE || st == CS_INTERRUPTED) && r->w;
+
+	if (keep) {
+		struct cs_err e2;
+
+		cs_err_clear(&e2);
+		if (r->wops->mark_incomplete(r->w, &e2) != CS_OK) {
+			fprintf(stderr, "%s: %s\n", r->o->progname, e2.msg);
+			keep = 0;
+		}
+	}
+	if (r->have_target) {
+		cs_target_abort(&r->target, keep);
+		if (keep && r->target.path)
+			fprintf(stderr, "%s: the incomplete dump is kept in %s; it may still be analyzable.\n",
+				r->o->progname, r->target.path);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct cs_options o;
+	struct cs_err err;
+	struct run r;
+	struct cs_report rep;
+	enum cs_status st;
+	int rc = EXIT_OK;
+
+	cs_err_clear(&err);
+	st = cs_options_parse(&o, argc, argv, &err);
+	if (st != CS_OK) {
+		fprintf(stderr, "%s: %s\n", argc > 0 ? o.progname : "coresift", err.msg);
+		return EXIT_FAILED;
+	}
+	switch (o.mode) {
+	case CS_MODE_HELP:
+		cs_options_usage(&o, stdout);
+		return EXIT_OK;
+	case CS_MODE_VERSION:
+		print_version(&o);
+		return EXIT_OK;
+	case CS_MODE_CHECK_PARAMS:
+		msg(&o, CS_ML_COMMON, "The parameters are valid.\n");
+		return EXIT_OK;
+	case CS_MODE_DUMP:
+		break;
+	}
+	if (o.flat_out && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "%s: -F writes binary data to standard output, which is a terminal; redirect it\n",
+			o.progname);
+		return EXIT_FAILED;
+	}
+	install_signals();
+
+	memset(&r, 0, sizeof(r));
+	r.o = &o;
+	st = run_dump(&r, &err);
+	if (st != CS_OK) {
+		fprintf(stderr, "%s: %s\n", o.progname, err.msg);
+		salvage(&r, st);
+		rc = EXIT_FAILED;
+	}
+	if (r.have_plan) {
+		memset(&rep, 0, sizeof(rep));
+		rep.plan = &r.plan;
+		rep.zero_pages = r.stats.zero_pages;
+		rep.write_bytes = r.w ? r.wops->bytes(r.w) : 0;
+		rep.dry_run = o.dry_run;
+		if (st == CS_OK && (o.message_level & CS_ML_REPORT))
+			cs_report_print(&rep, stderr);
+		if (st == CS_OK && write_json(&o, &rep, &err) != CS_OK) {
+			fprintf(stderr, "%s: %s\n", o.progname, err.msg);
+			rc = EXIT_FAILED;
+		}
+	}
+	if (r.w)
+		r.wops->destroy(r.w);
+	if (r.have_target)
+		cs_target_deinit(&r.target);
+	if (r.have_plan)
+		cs_plan_fini(&r.plan);
+	if (r.have_vc)
+		cs_vmcore_close(&r.vc);
+	if (rc == EXIT_OK) {
+		if (!o.dry_run && !o.flat_out)
+			msg(&o, CS_ML_COMMON, "\nThe dumpfile is saved to %s.\n", o.out_path);
+		msg(&o, CS_ML_COMMON, "\n%s Completed.\n", o.progname);
+	}
+	return rc;
+}

@@ -1,1 +1,60 @@
-/* collector/options.h - placeholder */
+/* options.h - the command line, parsed once into a const struct.
+ *
+ * Spellings follow makedumpfile's so distributions can switch: -c -l -p -z,
+ * -d LEVEL[,LEVEL...], -E, -F, -R, -i, -L, -f, --num-threads N|=N,
+ * --message-level N, --show-stats, --dry-run, ...
+ */
+#ifndef CS_OPTIONS_H
+#define CS_OPTIONS_H
+
+#include <stdint.h>
+
+#include "compress/codec.h"
+#include "lib/error.h"
+
+#define CS_MAX_LEVELS 8
+
+/* --message-level bits (makedumpfile's) */
+#define CS_ML_PROGRESS	1
+#define CS_ML_COMMON	2
+#define CS_ML_ERROR	4
+#define CS_ML_DEBUG	8
+#define CS_ML_REPORT	16
+#define CS_ML_DEFAULT	(CS_ML_PROGRESS | CS_ML_COMMON | CS_ML_ERROR)
+
+enum cs_mode {
+	CS_MODE_DUMP,		/* VMCORE DUMPFILE (or -F to stdout) */
+	CS_MODE_HELP,
+	CS_MODE_VERSION,
+	CS_MODE_CHECK_PARAMS,
+};
+
+struct cs_options {
+	enum cs_mode mode;
+	const char *progname;		/* basename of argv[0] */
+	const char *in_path;
+	const char *out_path;		/* NULL with -F or --dry-run */
+	unsigned int levels[CS_MAX_LEVELS];
+	unsigned int nlevels;		/* >= 1 */
+	const struct cs_codec *codec;	/* NULL: pages stored raw */
+	int codec_level;		/* --zstd-level etc., 0 = codec default */
+	int elf_out;			/* -E (not built yet: rejected) */
+	int flat_out;			/* -F */
+	int force;			/* -f */
+	int dry_run;			/* --dry-run */
+	unsigned int message_level;
+	unsigned int num_threads;	/* 0 = all online CPUs */
+	uint64_t limit;			/* -L bytes, 0 = none */
+	const char *vmcoreinfo_path;	/* -i */
+	const char *json_stats;		/* --json-stats FILE|- */
+};
+
+/* Parse argv into @o.  Errors are CS_INVALID with a message naming the
+ * option ("-d 32: dump level must be 0..31"). */
+enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
+				struct cs_err *err);
+
+/* Print --help (to @f). */
+void cs_options_usage(const struct cs_options *o, void *f);
+
+#endif

@@ -1,2 +1,339 @@
-/* collector/pipeline.c - placeholder until its owner lands it */
-typedef int cs_placeholder_pipeline;
+/* pipeline.c - see pipeline.h */
+#include "config.h"
+
+#include "collector/pipeline.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BATCH_PAGES 64
+
+enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
+
+struct slot {
+	enum slot_state state;
+	unsigned int n;				/* pfns in this batch */
+	uint64_t pfn[BATCH_PAGES];
+	uint32_t len[BATCH_PAGES];		/* 0 = zero page (excluded) */
+	uint32_t flags[BATCH_PAGES];
+	uint8_t *data;				/* BATCH_PAGES x stride bytes */
+	enum cs_status status;			/* first failure in the batch */
+	struct cs_err err;
+};
+
+struct pipe {
+	const struct cs_pipeline_cfg *cfg;
+	size_t page_size, stride;
+	unsigned int nslots;
+	struct slot *slots;
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv;			/* a slot was queued, or quit */
+	pthread_cond_t done_cv;			/* a slot finished */
+	uint64_t fill_seq, work_seq;
+	int quit;
+	int zero_excluded;			/* level bit 1 */
+	int need_data;				/* compress/copy page bytes */
+	uint64_t zero_pages, raw_pages, pages_read;
+};
+
+struct worker {
+	struct pipe *p;
+	pthread_t tid;
+	struct cs_codec_ctx cctx;
+	uint8_t *page;
+	int started;
+};
+
+int cs_page_is_zero(const void *page, size_t size)
+{
+	const uint64_t *w = page;
+
+	for (size_t i = 0; i < size / 8; i++)
+		if (w[i])
+			return 0;
+	return 1;
+}
+
+static void process_slot(struct worker *wk, struct slot *s)
+{
+	struct pipe *p = wk->p;
+	const struct cs_pipeline_cfg *cfg = p->cfg;
+	uint64_t zeros = 0, raws = 0;
+
+	s->status = CS_OK;
+	for (unsigned int i = 0; i < s->n; i++) {
+		const void *out;
+		size_t out_len;
+		uint32_t flags;
+		enum cs_status st;
+
+		st = cs_vmcore_read_page(cfg->k->vc, s->pfn[i], wk->page, &s->err);
+		if (st != CS_OK) {
+			s->status = st;
+			cs_err_prefix(&s->err, "cannot read page at pfn %#llx",
+				      (unsigned long long)s->pfn[i]);
+			break;
+		}
+		if (p->zero_excluded && cs_page_is_zero(wk->page, p->page_size)) {
+			s->len[i] = 0;
+			s->flags[i] = 0;
+			zeros++;
+			continue;
+		}
+		if (!p->need_data) {
+			s->len[i] = (uint32_t)p->page_size;
+			s->flags[i] = 0;
+			continue;
+		}
+		st = cs_codec_page(&wk->cctx, wk->page, &out, &out_len, &flags, &s->err);
+		if (st != CS_OK) {
+			s->status = st;
+			cs_err_prefix(&s->err, "cannot compress page at pfn %#llx",
+				      (unsigned long long)s->pfn[i]);
+			break;
+		}
+		if (!flags)
+			raws++;
+		memcpy(s->data + (size_t)i * p->stride, out, out_len);
+		s->len[i] = (uint32_t)out_len;
+		s->flags[i] = flags;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->zero_pages += zeros;
+	p->raw_pages += raws;
+	p->pages_read += s->n;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct pipe *p = wk->p;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct slot *s;
+
+		while (!p->quit && p->work_seq == p->fill_seq)
+			pthread_cond_wait(&p->work_cv, &p->lock);
+		if (p->quit)
+			break;
+		s = &p->slots[p->work_seq % p->nslots];
+		p->work_seq++;
+		s->state = SLOT_WORKING;
+		pthread_mutex_unlock(&p->lock);
+		process_slot(wk, s);
+		pthread_mutex_lock(&p->lock);
+		s->state = SLOT_DONE;
+		pthread_cond_broadcast(&p->done_cv);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* next kept pfn >= *cursor, or max_mapnr */
+static uint64_t next_kept(const struct cs_plan *plan, uint64_t pfn)
+{
+	while (pfn < plan->max_mapnr) {
+		uint8_t b = plan->keep[pfn >> 3] >> (pfn & 7);
+
+		if (b & 1)
+			return pfn;
+		if (!b) {
+			/* nothing left in this byte: skip to the next one, and
+			 * whole zero words at a time */
+			pfn = (pfn | 7) + 1;
+			while (pfn + 64 <= plan->max_mapnr && !(pfn & 63)) {
+				uint64_t w;
+
+				memcpy(&w, plan->keep + (pfn >> 3), 8);
+				if (w)
+					break;
+				pfn += 64;
+			}
+		} else {
+			pfn++;
+		}
+	}
+	return plan->max_mapnr;
+}
+
+static enum cs_status write_slot(struct pipe *p, const struct slot *s, struct cs_err *err)
+{
+	const struct cs_pipeline_cfg *cfg = p->cfg;
+	enum cs_status st;
+
+	if (!cfg->w)
+		return CS_OK;
+	for (unsigned int i = 0; i < s->n; i++) {
+		if (s->len[i] == 0)
+			st = cfg->wops->zero_page(cfg->w, s->pfn[i], err);
+		else
+			st = cfg->wops->page(cfg->w, s->pfn[i], s->data + (size_t)i * p->stride,
+					     s->len[i], s->flags[i], err);
+		if (st != CS_OK)
+			return st;
+	}
+	return CS_OK;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress(const struct pipe *p, uint64_t done, uint64_t total, double t0, int final)
+{
+	double pct = total ? 100.0 * (double)done / (double)total : 100.0;
+	double el = now_s() - t0;
+	double eta = done && done < total ? el * (double)(total - done) / (double)done : 0;
+
+	(void)p;
+	fprintf(stderr, "\rCopying data                      : [%5.1f %%] eta: %.0fs%s",
+		pct, eta, final ? "\n" : "");
+	fflush(stderr);
+}
+
+enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
+			       struct cs_pipeline_stats *stats, struct cs_err *err)
+{
+	struct pipe p;
+	struct worker *wks = NULL;
+	enum cs_status st = CS_OK;
+	uint64_t cursor = 0, write_seq = 0, done_pages = 0;
+	unsigned int nthreads = cfg->nthreads ? cfg->nthreads : 1;
+	double t0 = now_s(), last = t0;
+	int locked = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(&p, 0, sizeof(p));
+	p.cfg = cfg;
+	p.page_size = cfg->k->vc->page_size;
+	p.zero_excluded = cfg->dump_level & CS_DL_ZERO;
+	p.need_data = cfg->w != NULL;
+	/* a dry run without zero exclusion never needs the page data */
+	if (!cfg->w && !p.zero_excluded) {
+		stats->pages_out = cfg->plan->kept_pages;
+		return CS_OK;
+	}
+	p.stride = p.page_size;
+	if (cfg->codec && cfg->codec->bound(p.page_size) > p.stride)
+		p.stride = cfg->codec->bound(p.page_size);
+	p.nslots = 2 * nthreads + 2;
+	p.slots = calloc(p.nslots, sizeof(*p.slots));
+	wks = calloc(nthreads, sizeof(*wks));
+	if (!p.slots || !wks) {
+		free(p.slots);
+		free(wks);
+		return cs_fail_nomem(err);
+	}
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.work_cv, NULL);
+	pthread_cond_init(&p.done_cv, NULL);
+	for (unsigned int i = 0; i < p.nslots && st == CS_OK; i++) {
+		if (p.need_data) {
+			p.slots[i].data = malloc(BATCH_PAGES * p.stride);
+			if (!p.slots[i].data)
+				st = cs_fail_nomem(err);
+		}
+	}
+	for (unsigned int i = 0; i < nthreads && st == CS_OK; i++) {
+		wks[i].p = &p;
+		wks[i].page = aligned_alloc(64, p.page_size);
+		if (!wks[i].page) {
+			st = cs_fail_nomem(err);
+			break;
+		}
+		if (p.need_data) {
+			st = cs_codec_ctx_init(&wks[i].cctx, cfg->codec, cfg->codec_level,
+					       p.page_size, err);
+			if (st != CS_OK)
+				break;
+		}
+		if (pthread_create(&wks[i].tid, NULL, worker_main, &wks[i])) {
+			st = cs_fail(err, CS_SYS, "cannot start compression thread %u", i);
+			if (p.need_data)
+				cs_codec_ctx_deinit(&wks[i].cctx);
+			break;
+		}
+		wks[i].started = 1;
+	}
+
+	cursor = next_kept(cfg->plan, 0);
+	pthread_mutex_lock(&p.lock);
+	locked = 1;
+	while (st == CS_OK) {
+		struct slot *s;
+
+		/* queue every free slot we can */
+		while (cursor < cfg->plan->max_mapnr &&
+		       p.slots[p.fill_seq % p.nslots].state == SLOT_FREE) {
+			s = &p.slots[p.fill_seq % p.nslots];
+			s->n = 0;
+			while (s->n < BATCH_PAGES && cursor < cfg->plan->max_mapnr) {
+				s->pfn[s->n++] = cursor;
+				cursor = next_kept(cfg->plan, cursor + 1);
+			}
+			s->state = SLOT_QUEUED;
+			p.fill_seq++;
+			pthread_cond_broadcast(&p.work_cv);
+		}
+		if (write_seq == p.fill_seq)
+			break;	/* all written */
+		s = &p.slots[write_seq % p.nslots];
+		while (s->state != SLOT_DONE)
+			pthread_cond_wait(&p.done_cv, &p.lock);
+		pthread_mutex_unlock(&p.lock);
+		locked = 0;
+		if (s->status != CS_OK) {
+			*err = s->err;
+			st = s->status;
+		} else {
+			st = write_slot(&p, s, err);
+		}
+		if (st == CS_OK && cfg->stop && *cfg->stop)
+			st = cs_fail(err, CS_INTERRUPTED, "interrupted by a signal");
+		done_pages += s->n;
+		if (cfg->progress && now_s() - last >= 1.0) {
+			last = now_s();
+			progress(&p, done_pages, cfg->plan->kept_pages, t0, 0);
+		}
+		pthread_mutex_lock(&p.lock);
+		locked = 1;
+		s->state = SLOT_FREE;
+		write_seq++;
+	}
+	if (!locked)
+		pthread_mutex_lock(&p.lock);
+	p.quit = 1;
+	pthread_cond_broadcast(&p.work_cv);
+	pthread_mutex_unlock(&p.lock);
+	for (unsigned int i = 0; i < nthreads; i++) {
+		if (wks[i].started) {
+			pthread_join(wks[i].tid, NULL);
+			if (p.need_data)
+				cs_codec_ctx_deinit(&wks[i].cctx);
+		}
+		free(wks[i].page);
+	}
+	if (cfg->progress && st == CS_OK)
+		progress(&p, done_pages, cfg->plan->kept_pages, t0, 1);
+	for (unsigned int i = 0; i < p.nslots; i++)
+		free(p.slots[i].data);
+	free(p.slots);
+	free(wks);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.work_cv);
+	pthread_cond_destroy(&p.done_cv);
+	stats->pages_read = p.pages_read;
+	stats->zero_pages = p.zero_pages;
+	stats->raw_pages = p.raw_pages;
+	stats->pages_out = p.pages_read - p.zero_pages;
+	return st;
+}

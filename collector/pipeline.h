@@ -1,1 +1,49 @@
-/* collector/pipeline.h - placeholder */
+/* pipeline.h - read, zero-test and compress every kept page on N threads and
+ * hand the results to the writer in pfn order.
+ *
+ * Work moves in batches of consecutive kept pfns through a fixed ring of
+ * slots: the main thread fills free slots, workers (each with its own codec
+ * context and page buffer) process them, and the main thread writes finished
+ * slots strictly in order.  Memory is fixed at start (slots x batch x page
+ * bound), independent of the dumped machine's RAM; nothing is allocated per
+ * page.
+ */
+#ifndef CS_PIPELINE_H
+#define CS_PIPELINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "collector/writer.h"
+#include "compress/codec.h"
+#include "filter/kernel.h"
+#include "filter/plan.h"
+#include "lib/error.h"
+
+struct cs_pipeline_cfg {
+	const struct cs_kernel *k;
+	const struct cs_plan *plan;
+	const struct cs_codec *codec;		/* NULL: raw pages */
+	int codec_level;
+	const struct cs_writer_ops *wops;	/* NULL with w: dry run, no output */
+	struct cs_writer *w;
+	unsigned int nthreads;			/* >= 1 */
+	unsigned int dump_level;
+	int progress;				/* progress lines on stderr */
+	volatile sig_atomic_t *stop;		/* set by a signal handler, or NULL */
+};
+
+struct cs_pipeline_stats {
+	uint64_t pages_read;
+	uint64_t zero_pages;	/* zero pages excluded (level bit 1) */
+	uint64_t pages_out;	/* pages handed to the writer as data */
+	uint64_t raw_pages;	/* of those, stored uncompressed */
+};
+
+enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
+			       struct cs_pipeline_stats *stats, struct cs_err *err);
+
+/* Is this page all zero bytes? */
+int cs_page_is_zero(const void *page, size_t size);
+
+#endif
