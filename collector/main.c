@@ -18,6 +18,7 @@
 
 #include "collector/options.h"
 #include "collector/pipeline.h"
+#include "collector/rearrange.h"
 #include "collector/report.h"
 #include "collector/target.h"
 #include "collector/writer.h"
@@ -204,6 +205,52 @@ static void salvage(struct run *r, enum cs_status st)
 	}
 }
 
+static int run_rearrange(const struct cs_options *o)
+{
+	struct cs_target t;
+	struct cs_err err;
+	enum cs_status st;
+	uint64_t records = 0;
+
+	cs_err_clear(&err);
+	if (isatty(STDIN_FILENO)) {
+		fprintf(stderr, "%s: -R reads a flattened stream on standard input, which is a terminal\n",
+			o->progname);
+		return EXIT_FAILED;
+	}
+	st = cs_target_open_file(&t, o->out_path, o->force, &err);
+	if (st != CS_OK) {
+		fprintf(stderr, "%s: %s\n", o->progname, err.msg);
+		return EXIT_FAILED;
+	}
+	st = cs_rearrange(STDIN_FILENO, "standard input", &t, &stop_requested, &records, &err);
+	if (st == CS_OK)
+		st = cs_target_commit(&t, &err);
+	if (st != CS_OK) {
+		/* what arrived is kept, flagged incomplete, when the stream was
+		 * cut short or we were stopped; other failures remove it */
+		int keep = st == CS_CORRUPT || st == CS_INTERRUPTED || st == CS_NOSPACE;
+		struct cs_err e2;
+
+		fprintf(stderr, "%s: %s\n", o->progname, err.msg);
+		cs_err_clear(&e2);
+		if (keep && cs_rearrange_mark_incomplete(&t, &e2) != CS_OK) {
+			fprintf(stderr, "%s: %s\n", o->progname, e2.msg);
+			keep = 0;
+		}
+		cs_target_abort(&t, keep);
+		if (keep)
+			fprintf(stderr, "%s: the incomplete dump is kept in %s\n", o->progname,
+				o->out_path);
+		cs_target_deinit(&t);
+		return EXIT_FAILED;
+	}
+	cs_target_deinit(&t);
+	msg(o, CS_ML_COMMON, "\nThe dumpfile is saved to %s (%llu records).\n\n%s Completed.\n",
+	    o->out_path, (unsigned long long)records, o->progname);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct cs_options o;
@@ -229,6 +276,9 @@ int main(int argc, char **argv)
 	case CS_MODE_CHECK_PARAMS:
 		msg(&o, CS_ML_COMMON, "The parameters are valid.\n");
 		return EXIT_OK;
+	case CS_MODE_REARRANGE:
+		install_signals();
+		return run_rearrange(&o);
 	case CS_MODE_DUMP:
 		break;
 	}

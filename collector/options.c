@@ -187,8 +187,8 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 			return cs_fail(err, CS_NOTSUPP,
 				       "-E: ELF output is not supported by this version of coresift");
 		case 'R':
-			return cs_fail(err, CS_NOTSUPP,
-				       "-R: rearranging a flattened stream is not supported by this version of coresift");
+			o->mode = CS_MODE_REARRANGE;
+			break;
 		case 'x':
 			return cs_fail(err, CS_NOTSUPP,
 				       "-x %s: coresift needs no vmlinux; it reads VMCOREINFO from the dump (or -i FILE)",
@@ -268,6 +268,13 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 	}
 
 	npos = argc - optind;
+	if (o->mode == CS_MODE_REARRANGE) {
+		if (npos != 1)
+			return cs_fail(err, CS_INVALID,
+				       "-R reads the flattened stream on standard input: give only DUMPFILE");
+		o->out_path = argv[optind];
+		return CS_OK;
+	}
 	if (o->mode == CS_MODE_CHECK_PARAMS && npos == 0)
 		return cs_fail(err, CS_INVALID, "--check-params: give the same arguments as for a dump");
 	if (npos < 1)
@@ -310,6 +317,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "Usage: %s [OPTION]... VMCORE DUMPFILE\n"
 "       %s -F [OPTION]... VMCORE > DUMPFILE.flat\n"
 "       %s --dry-run [OPTION]... VMCORE\n"
+"       %s -R [-f] DUMPFILE < DUMPFILE.flat\n"
 "\n"
 "Write a kdump-compressed dump of VMCORE (normally /proc/vmcore in the capture\n"
 "kernel) to DUMPFILE, leaving out the page classes the dump level names.\n"
@@ -335,6 +343,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "\n"
 "Output:\n"
 "  -F                    write the flattened format to standard output\n"
+"  -R                    rebuild DUMPFILE from a flattened stream on standard input\n"
 "  -f                    overwrite an existing DUMPFILE\n"
 "  -L SIZE               stop writing at SIZE bytes (K/M/G/T suffixes); the dump\n"
 "                        is kept and flagged incomplete\n"
@@ -357,7 +366,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "\n"
 "Exit status: 0 the dump is complete; 1 something failed (the message says\n"
 "what, where and why). See coresift(8).\n",
-		p, p, p,
+		p, p, p, p,
 		cs_codec_zlib.built ? "" : " (not built)",
 		cs_codec_lzo.built ? "" : " (not built)",
 		cs_codec_snappy.built ? "" : " (not built)",

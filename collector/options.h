@@ -27,6 +27,7 @@ enum cs_mode {
 	CS_MODE_HELP,
 	CS_MODE_VERSION,
 	CS_MODE_CHECK_PARAMS,
+	CS_MODE_REARRANGE,	/* -R DUMPFILE < flattened stream */
 };
 
 struct cs_options {

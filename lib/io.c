@@ -56,3 +56,25 @@ enum cs_status cs_write_all(int fd, const void *buf, size_t len, uint64_t off,
 	}
 	return CS_OK;
 }
+
+enum cs_status cs_read_full(int fd, void *buf, size_t len, size_t *got,
+			    const char *what, struct cs_err *err)
+{
+	uint8_t *p = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, p + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			*got = done;
+			return cs_fail_errno(err, errno, "cannot read %s", what);
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	*got = done;
+	return CS_OK;
+}

@@ -12,6 +12,11 @@
 enum cs_status cs_pread_all(int fd, void *buf, size_t len, uint64_t off,
 			    const char *what, struct cs_err *err);
 
+/* Read up to @len bytes from a stream (pipe, socket, file position),
+ * looping on short reads and EINTR; *@got < @len only at end of input. */
+enum cs_status cs_read_full(int fd, void *buf, size_t len, size_t *got,
+			    const char *what, struct cs_err *err);
+
 /* Write exactly @len bytes at @off (pwrite) or, with off == CS_IO_APPEND,
  * at the current position (write; pipes and sockets). */
 #define CS_IO_APPEND UINT64_MAX
