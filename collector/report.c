@@ -47,10 +47,10 @@ void cs_report_print(const struct cs_report *r, FILE *f)
 	fprintf(f, "Memory Hole     : 0x%016" PRIx64 "\n", c.hole);
 	fprintf(f, "--------------------------------------------------\n");
 	fprintf(f, "Total pages     : 0x%016" PRIx64 "\n", c.total);
+	if (!r->dry_run)
+		fprintf(f, "Write bytes     : %" PRIu64 "\n", r->write_bytes);
 	/* coresift's own line: pages whose struct page made no sense (kept) */
 	fprintf(f, "Unclassified pages (kept) : 0x%016" PRIx64 "\n", c.unclassified);
-	if (!r->dry_run)
-		fprintf(f, "\nWrite bytes     : %" PRIu64 "\n", r->write_bytes);
 	fprintf(f, "\n");
 }
 
