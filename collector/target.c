@@ -1,2 +1,252 @@
-/* collector/target.c - placeholder until its owner lands it */
-typedef int cs_placeholder_target;
+/* target.c - file and flattened-stream targets (see target.h and
+ * doc/kdump-format.md, "Flattened stream").
+ *
+ * A file is written as "<path>.incomplete" (O_EXCL, mode 0600) and renamed to
+ * <path> only once it is complete and fsync()ed, so a crash of the capture
+ * kernel never leaves a plausible-looking but truncated dump under the final
+ * name.  Without -f neither name may already exist.
+ */
+#include "config.h"
+
+#include "collector/target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collector/kdump_format.h"
+#include "lib/io.h"
+
+#define TMP_SUFFIX ".incomplete"
+
+static void target_clear(struct cs_target *t, enum cs_target_kind kind)
+{
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->fd = -1;
+}
+
+enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int force,
+				   struct cs_err *err)
+{
+	struct stat sb;
+	size_t n = strlen(path);
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
+
+	target_clear(t, CS_TARGET_FILE);
+	t->force = force;
+	if (!force && lstat(path, &sb) == 0)
+		return cs_fail(err, CS_INVALID, "%s already exists (use -f to overwrite it)", path);
+	t->path = strdup(path);
+	t->tmp_path = malloc(n + sizeof(TMP_SUFFIX));
+	if (!t->path || !t->tmp_path) {
+		cs_target_deinit(t);
+		return cs_fail_nomem(err);
+	}
+	memcpy(t->tmp_path, path, n);
+	memcpy(t->tmp_path + n, TMP_SUFFIX, sizeof(TMP_SUFFIX));
+	t->fd = open(t->tmp_path, flags, 0600);
+	if (t->fd < 0) {
+		int e = errno;
+
+		if (e == EEXIST)
+			cs_fail(err, CS_INVALID,
+				"cannot create %s: File exists (left by an earlier run? use -f)",
+				t->tmp_path);
+		else
+			cs_fail_errno(err, e, "cannot create %s", t->tmp_path);
+		free(t->path);
+		free(t->tmp_path);
+		t->path = t->tmp_path = NULL;
+		return err->status;
+	}
+	/* O_TRUNC on an existing file keeps its mode: make it private again */
+	if (force && fchmod(t->fd, 0600) != 0) {
+		cs_fail_errno(err, errno, "cannot set the mode of %s", t->tmp_path);
+		cs_target_abort(t, 0);
+		cs_target_deinit(t);
+		return err->status;
+	}
+	return CS_OK;
+}
+
+enum cs_status cs_target_open_flat(struct cs_target *t, int fd, struct cs_err *err)
+{
+	uint8_t hdr[CS_FLAT_HEADER_SIZE];
+	struct cs_flat_header *h = (struct cs_flat_header *)hdr;
+	enum cs_status st;
+
+	target_clear(t, CS_TARGET_FLAT);
+	t->fd = fd;
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(h->signature, CS_FLAT_SIGNATURE, sizeof(CS_FLAT_SIGNATURE) - 1);
+	cs_put_be64(h->type, CS_FLAT_TYPE);
+	cs_put_be64(h->version, CS_FLAT_VERSION);
+	st = cs_write_all(fd, hdr, sizeof(hdr), CS_IO_APPEND, "standard output", err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot write the flattened header");
+	return CS_OK;
+}
+
+static const char *target_name(const struct cs_target *t)
+{
+	return t->kind == CS_TARGET_FILE ? t->tmp_path : "standard output";
+}
+
+enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len,
+				uint64_t off, struct cs_err *err)
+{
+	size_t fits = len;
+	enum cs_status st;
+
+	if (len == 0)
+		return CS_OK;	/* a zero-length flattened record is invalid */
+	if (t->fd < 0)
+		return cs_fail(err, CS_INVALID, "%s: write after the target was closed",
+			       target_name(t));
+	if (t->limit) {
+		if (off >= t->limit)
+			fits = 0;
+		else if (len > t->limit - off)
+			fits = (size_t)(t->limit - off);
+	}
+	if (fits) {
+		if (t->kind == CS_TARGET_FILE) {
+			st = cs_write_all(t->fd, buf, fits, off, t->tmp_path, err);
+		} else {
+			struct cs_flat_record r;
+
+			cs_put_be64(r.offset, off);
+			cs_put_be64(r.size, fits);
+			st = cs_write_all(t->fd, &r, sizeof(r), CS_IO_APPEND, "standard output",
+					  err);
+			if (st == CS_OK)
+				st = cs_write_all(t->fd, buf, fits, CS_IO_APPEND,
+						  "standard output", err);
+		}
+		if (st != CS_OK)
+			return st;
+		t->written += fits;
+	}
+	if (fits < len)
+		return cs_fail(err, CS_NOSPACE,
+			       "cannot write %s at offset %#llx: size limit of %llu bytes (-L) reached",
+			       target_name(t), (unsigned long long)(off + fits),
+			       (unsigned long long)t->limit);
+	return CS_OK;
+}
+
+/* make the rename itself durable; failure to open the directory is not fatal
+ * (some filesystems refuse O_RDONLY on directories), a failed fsync is */
+static enum cs_status sync_parent(const char *path, struct cs_err *err)
+{
+	char *dir = strdup(path), *slash;
+	int fd;
+	enum cs_status st = CS_OK;
+
+	if (!dir)
+		return cs_fail_nomem(err);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fsync(fd) != 0 && errno != EINVAL)
+			st = cs_fail_errno(err, errno, "cannot sync directory %s", dir);
+		close(fd);
+	}
+	free(dir);
+	return st;
+}
+
+/* rename without replacing an existing file unless forced; no allocation */
+static int move_into_place(const struct cs_target *t)
+{
+	if (t->force)
+		return rename(t->tmp_path, t->path);
+	/* link() fails with EEXIST atomically if the final name appeared meanwhile */
+	if (link(t->tmp_path, t->path) == 0)
+		return unlink(t->tmp_path);
+	if (errno == EEXIST)
+		return -1;
+	/* filesystems without hard links (vfat): check, then rename */
+	if (access(t->path, F_OK) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(t->tmp_path, t->path);
+}
+
+enum cs_status cs_target_commit(struct cs_target *t, struct cs_err *err)
+{
+	if (t->fd < 0)
+		return cs_fail(err, CS_INVALID, "%s: commit after the target was closed",
+			       target_name(t));
+	if (t->kind == CS_TARGET_FLAT) {
+		static const uint8_t term[16] = {
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		};
+		enum cs_status st = cs_write_all(t->fd, term, sizeof(term), CS_IO_APPEND,
+						 "standard output", err);
+		if (st != CS_OK)
+			return cs_err_prefix(err, "cannot end the flattened stream");
+		t->fd = -1;	/* the caller's fd: not ours to close */
+		return CS_OK;
+	}
+	if (fsync(t->fd) != 0)
+		return cs_fail_errno(err, errno, "cannot sync %s", t->tmp_path);
+	if (close(t->fd) != 0) {
+		t->fd = -1;
+		return cs_fail_errno(err, errno, "cannot close %s", t->tmp_path);
+	}
+	t->fd = -1;
+	if (move_into_place(t) != 0) {
+		int e = errno;
+
+		if (e == EEXIST)
+			return cs_fail(err, CS_INVALID,
+				       "cannot rename %s to %s: %s already exists (use -f); the dump is kept as %s",
+				       t->tmp_path, t->path, t->path, t->tmp_path);
+		return cs_fail_errno(err, e, "cannot rename %s to %s", t->tmp_path, t->path);
+	}
+	return sync_parent(t->path, err);
+}
+
+void cs_target_abort(struct cs_target *t, int keep_partial)
+{
+	if (t->kind == CS_TARGET_FLAT) {
+		t->fd = -1;
+		return;
+	}
+	if (t->fd < 0)
+		return;
+	if (keep_partial)
+		fsync(t->fd);
+	close(t->fd);
+	t->fd = -1;
+	if (!t->tmp_path)
+		return;
+	if (!keep_partial)
+		unlink(t->tmp_path);
+	else
+		(void)move_into_place(t);	/* if that fails it stays as tmp_path */
+}
+
+void cs_target_deinit(struct cs_target *t)
+{
+	if (t->kind == CS_TARGET_FILE && t->fd >= 0)
+		cs_target_abort(t, 0);
+	free(t->path);
+	free(t->tmp_path);
+	t->path = t->tmp_path = NULL;
+	t->fd = -1;
+}

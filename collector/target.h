@@ -22,10 +22,13 @@ struct cs_target {
 	char *tmp_path;		/* temporary name while writing (file only) */
 	uint64_t limit;		/* -L: max bytes, 0 = none */
 	uint64_t written;	/* payload bytes handed to the target */
+	int force;		/* -f: replace an existing final file */
 };
 
 /* Create @path (mode 0600, O_EXCL unless @force) under a temporary name
- * "<path>.incomplete" next to it. */
+ * "<path>.incomplete" next to it.  @limit (-L) may be set in t->limit after
+ * opening: it caps the size of the final file; a write past it writes what
+ * fits and fails with CS_NOSPACE. */
 enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int force,
 				   struct cs_err *err);
 /* Flattened stream on @fd (normally 1); writes the 4096-byte flat header. */
@@ -37,8 +40,12 @@ enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len
 /* Success: fsync + rename to the final name / write the flat terminator. */
 enum cs_status cs_target_commit(struct cs_target *t, struct cs_err *err);
 /* Failure: keep what was written (renamed to the final name when @keep_partial,
- * else removed); never allocates. */
+ * else removed); never allocates.  A flattened stream just stops (no
+ * terminator: readers see it is truncated). */
 void cs_target_abort(struct cs_target *t, int keep_partial);
+/* Frees the names; a file target neither committed nor aborted is aborted
+ * without keeping the partial file.  The flattened target's fd is the
+ * caller's and stays open. */
 void cs_target_deinit(struct cs_target *t);
 
 #endif
