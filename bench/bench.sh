@@ -1,0 +1,90 @@
+#!/bin/bash
+# bench.sh - coresift side by side with makedumpfile 1.7.2 on the same input.
+#
+# Usage: bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] VMCORE [CASE...]
+#   CASE  one of the names below (default: all).  Each case runs coresift and
+#         makedumpfile alternately REPS times (default 3) with the same input
+#         and prints the median wall time, CPU time (user+sys), peak RSS and
+#         output bytes of each, then the ratios (makedumpfile / coresift for
+#         time and memory: above 1 means coresift is better).
+#
+#   d31-l      -d 31 -l                         (the Fedora/RHEL default)
+#   d1-l       -d 1 -l
+#   d1-c       -d 1 -c
+#   d1-l-t2    -d 1 -l, makedumpfile --num-threads 2
+#   d1-c-t2    -d 1 -c, makedumpfile --num-threads 2
+#   d1-z       coresift -d 1 -z  vs  makedumpfile -d 1 -c (Debian's 1.7.2 has no zstd)
+#
+# Not a test: nothing here passes or fails.  Results go in doc/performance.md.
+set -euo pipefail
+reps=3
+outdir=${TMPDIR:-/var/tmp}/coresift-bench
+cs=$(cd "$(dirname "$0")/.." && pwd)/build/coresift
+while getopts n:o:c: o; do
+	case $o in
+	n) reps=$OPTARG ;;
+	o) outdir=$OPTARG ;;
+	c) cs=$OPTARG ;;
+	*) sed -n '2,20p' "$0"; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -ge 1 ] || { sed -n '2,20p' "$0"; exit 2; }
+vmcore=$1
+shift
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(d31-l d1-l d1-c d1-l-t2 d1-c-t2 d1-z)
+mkdir -p "$outdir"
+command -v makedumpfile >/dev/null || { echo "makedumpfile not installed" >&2; exit 1; }
+[ -x "$cs" ] || { echo "no coresift binary at $cs (build first, or -c PATH)" >&2; exit 1; }
+
+# args for each side: "coresift args|makedumpfile args"
+case_args() {
+	case $1 in
+	d31-l) echo "-d 31 -l|-d 31 -l" ;;
+	d1-l) echo "-d 1 -l|-d 1 -l" ;;
+	d1-c) echo "-d 1 -c|-d 1 -c" ;;
+	d1-l-t2) echo "-d 1 -l|-d 1 -l --num-threads 2" ;;
+	d1-c-t2) echo "-d 1 -c|-d 1 -c --num-threads 2" ;;
+	d1-z) echo "-d 1 -z|-d 1 -c" ;;
+	*) echo "unknown case $1" >&2; exit 2 ;;
+	esac
+}
+
+# one_run TOOL ARGS -> "wall cpu rss_kb bytes"
+one_run() {
+	local tool=$1 args=$2 out="$outdir/out.$1"
+	rm -f "$out"
+	sync
+	# shellcheck disable=SC2086
+	/usr/bin/time -f "%e %U %S %M" -o "$outdir/time" \
+		"$tool" $args --message-level 0 "$vmcore" "$out" > /dev/null 2>&1 || {
+		echo "$tool $args failed" >&2; return 1; }
+	read -r wall user sys rss < "$outdir/time"
+	echo "$wall $(echo "$user + $sys" | bc) $rss $(stat -c %s "$out")"
+	rm -f "$out"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%s\n' "input: $vmcore ($(stat -c %s "$vmcore") bytes), reps=$reps, $(nproc) CPUs"
+printf '%-9s %-8s %8s %8s %9s %12s\n' case tool wall_s cpu_s rss_kB bytes
+for c in "${cases[@]}"; do
+	IFS='|' read -r csargs mdfargs <<< "$(case_args "$c")"
+	: > "$outdir/cs.txt"
+	: > "$outdir/mdf.txt"
+	for _ in $(seq "$reps"); do
+		one_run "$cs" "$csargs" >> "$outdir/cs.txt"
+		one_run makedumpfile "$mdfargs" >> "$outdir/mdf.txt"
+	done
+	for side in cs mdf; do
+		f="$outdir/$side.txt"
+		w=$(cut -d' ' -f1 "$f" | median); u=$(cut -d' ' -f2 "$f" | median)
+		r=$(cut -d' ' -f3 "$f" | median); b=$(cut -d' ' -f4 "$f" | median)
+		printf '%-9s %-8s %8s %8s %9s %12s\n' "$c" "$side" "$w" "$u" "$r" "$b"
+		eval "${side}_w=$w ${side}_r=$r ${side}_b=$b"
+	done
+	printf '%-9s ratios: speed %.2fx  rss %.2fx  bytes %.3f (coresift/makedumpfile)\n' "$c" \
+		"$(echo "$mdf_w / $cs_w" | bc -l)" "$(echo "$mdf_r / $cs_r" | bc -l)" \
+		"$(echo "$cs_b / $mdf_b" | bc -l)"
+done
