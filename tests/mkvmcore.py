@@ -1,0 +1,565 @@
+#!/usr/bin/env python3
+"""mkvmcore.py - build a synthetic x86_64 ELF64 vmcore from a short text description.
+
+Usage: mkvmcore.py DESCRIPTION OUTPUT [-m FACTS]
+
+The result looks like /proc/vmcore of a crashed x86_64 kernel: PT_NOTE with one
+NT_PRSTATUS per cpu and a VMCOREINFO note written in the style of a chosen
+kernel version, PT_LOADs per RAM range, and memory holding real page tables
+(init_top_pgt mapping the kernel image, the direct map and vmemmap), a
+SPARSEMEM_EXTREME mem_section tree and a mem_map whose struct pages are given
+raw by the description.  Only pages with non-zero content are written, so the
+output is a sparse file even for terabytes of "RAM".  FACTS (-m) receives
+KEY=VALUE lines with every address the generator chose (for tests to compare).
+
+GRAMMAR (one directive per line; '#' starts a comment; numbers are decimal,
+0x-hex, or with a K/M/G/T suffix; ranges are START-END, END exclusive; a PFN
+range PFN[-PFN] is inclusive)
+
+  kernel V          VMCOREINFO style: 5.10 6.1 6.2 6.3 6.6 6.9 6.10 6.12 6.16 7.1
+                    (default 6.12; see STYLES below for what differs)
+  ram A-B [nodata=C]  one PT_LOAD for physical [A,B); B may end mid-page.  With
+                    nodata=C the file holds only [A,C) (p_filesz < p_memsz).
+                    default: ram 0-0x9fc00 / ram 0x100000-64M
+  cpus N            NT_PRSTATUS notes (default 2)
+  levels 4|5        paging levels (default 4; 5 sets NUMBER(pgtable_l5_enabled)=1)
+  kaslr X           KERNELOFFSET (multiple of 2M; default 0x28400000)
+  kphys X           physical address of the kernel image (2M aligned; default 16M)
+  page_offset X     direct-map base (1G aligned; default 0xffff8a2c80000000,
+                    5-level 0xff4a2c8000000000)
+  vmemmap X         vmemmap base (1G aligned; default 0xfffff3c1c0000000,
+                    5-level 0xffd3c1c000000000)
+  sme_mask X        set bit(s) X in every page-table entry and export NUMBER(sme_mask)
+  qemu              QEMU dump-guest-memory layout: one section header right after
+                    the ELF header, program headers after it (e_phoff != 64)
+  data PFNS KIND    page contents: zero | byte:0xNN | random[:SEED] | text:WORDS
+                    (text repeats WORDS to fill the page)
+  pagedefault F=V.. fields applied to the struct page of every pfn of every present
+                    section before any 'page' line (materializes the whole mem_map)
+  page PFNS F=V ..  struct page contents of each pfn in PFNS.  Fields (written at the
+                    offsets the style's VMCOREINFO declares):
+                      flags=  (8 bytes)     mapping= (8)     private= (8)
+                      mapcount= (4, signed: -129, 0xf0000000 ...)  refcount= (4)
+                      head=   raw value at OFFSET(page.compound_head), or
+                              OFFSET(page.compound_info) on 7.1
+                      tailof=PFN  head = vmemmap address of PFN's struct page | 1
+                      lru=    (8, at OFFSET(page.lru))
+                      order=  compound order byte of a FIRST TAIL page: at
+                              OFFSET(page.compound_order) (<=6.2), at
+                              OFFSET(folio._folio_order)-SIZE(page) (6.3-6.5),
+                              low byte of flags (6.6+: folio _flags_1)
+                      dtor=   compound destructor byte of a first tail page
+                              (<=6.5 only; 6.6+ has none)
+                      @OFF:SIZE=V   raw little-endian SIZE-byte value at OFF
+  vi KEY=VALUE      add or replace a VMCOREINFO line;  vi -KEY  removes one
+  novmcoreinfo      no VMCOREINFO note at all
+  phnum N           write N into e_phnum (garbage program header count)
+  truncate SIZE     cut the output file to SIZE bytes
+  ptcorrupt VA LEVEL X  replace the page-table entry that maps VA at LEVEL
+                    (pml5 pgd pud pmd pte) with X (e.g. to make a loop or garbage)
+
+STYLES (what the generated VMCOREINFO says; page-flag bit numbers follow 6.1
+for <=6.9 and 6.12 for >=6.10; they are what the kernels export, readers
+must take them from VMCOREINFO)
+  5.10 6.1 6.2  OFFSET(page.compound_dtor/compound_order), PG_slab, HUGETLB_PAGE_DTOR,
+                PAGE_BUDDY_MAPCOUNT_VALUE=-129, PAGE_OFFLINE_MAPCOUNT_VALUE=-257
+  6.3           OFFSET(folio._folio_dtor/_folio_order) instead of the page.* offsets
+  6.6           no dtor/order offsets (order in tail flags), NUMBER(PG_hugetlb)
+  6.9           PAGE_HUGETLB_MAPCOUNT_VALUE=-2049 (hugetlb is a page type)
+  6.10          PAGE_SLAB_MAPCOUNT_VALUE=-4097, no PG_slab
+  6.12          page types in the top byte (buddy -268435456 ...), SYMBOL(vmemmap),
+                NUMBER(VMALLOC_START), PG_hwpoison
+  6.16          + PAGE_UNACCEPTED_MAPCOUNT_VALUE=-150994944
+  7.1           OFFSET(page.compound_info) instead of OFFSET(page.compound_head)
+
+Physical memory the generator uses itself (page tables, mem_section, vmemmap
+backing) is listed in FACTS as meta_pfns and vmemmap_backing; do not put
+'data' there.
+"""
+import os
+import random
+import struct
+import sys
+
+PAGE = 4096
+START_KERNEL_MAP = 0xffffffff80000000
+M64 = (1 << 64) - 1
+
+
+def num(s):
+    s = s.strip()
+    mult = 1
+    if s and s[-1] in 'KMGTkmgt':
+        mult = 1024 ** ('KMGT'.index(s[-1].upper()) + 1)
+        s = s[:-1]
+    return int(s, 0) * mult
+
+
+def rng(s):
+    a, b = s.split('-', 1)
+    return num(a), num(b)
+
+
+def pfns(s):
+    if '-' in s:
+        a, b = s.split('-', 1)
+        return range(num(a), num(b) + 1)
+    return range(num(s), num(s) + 1)
+
+
+STYLE_ORDER = ['5.10', '6.1', '6.2', '6.3', '6.6', '6.9', '6.10', '6.12', '6.16', '7.1']
+
+
+def vmcoreinfo_lines(style, g):
+    """VMCOREINFO as the kernel of @style would write it, in kernel order."""
+    v = STYLE_ORDER.index(style)
+    ge = lambda s: v >= STYLE_ORDER.index(s)
+    L = [('OSRELEASE', style + '.0-synth'),
+         ('BUILD-ID', '00112233445566778899aabbccddeeff00112233'),
+         ('PAGESIZE', '4096'),
+         ('SYMBOL(init_uts_ns)', '%x' % g.sym['init_uts_ns']),
+         ('OFFSET(uts_namespace.name)', '0'),
+         ('SYMBOL(node_online_map)', '%x' % (g.stext + 0x1e6a5e0)),
+         ('SYMBOL(swapper_pg_dir)', '%x' % g.sym['init_top_pgt']),
+         ('SYMBOL(_stext)', '%x' % g.stext)]
+    if not ge('6.12'):
+        L.append(('SYMBOL(vmap_area_list)', '%x' % (g.stext + 0x1e00000)))
+    else:
+        L.append(('NUMBER(VMALLOC_START)', '0x%x' % g.vmalloc_start))
+        L.append(('SYMBOL(vmemmap)', '%x' % g.vmemmap))
+    L += [('SYMBOL(mem_section)', '%x' % g.mem_section_va),
+          ('LENGTH(mem_section)', str(g.nr_roots)),
+          ('SIZE(mem_section)', '16'),
+          ('OFFSET(mem_section.section_mem_map)', '0'),
+          ('NUMBER(SECTION_SIZE_BITS)', '27'),
+          ('NUMBER(MAX_PHYSMEM_BITS)', str(g.max_physmem_bits)),
+          ('SIZE(page)', '64'),
+          ('OFFSET(page.flags)', '0'),
+          ('OFFSET(page._refcount)', '52'),
+          ('OFFSET(page.mapping)', '24'),
+          ('OFFSET(page.lru)', '8'),
+          ('OFFSET(page._mapcount)', '48'),
+          ('OFFSET(page.private)', '40')]
+    if not ge('6.3'):
+        L += [('OFFSET(page.compound_dtor)', '16'), ('OFFSET(page.compound_order)', '17')]
+    elif not ge('6.6'):
+        L += [('OFFSET(folio._folio_dtor)', '80'), ('OFFSET(folio._folio_order)', '81')]
+    L.append(('OFFSET(page.compound_info)' if ge('7.1') else 'OFFSET(page.compound_head)', '8'))
+    L += [('OFFSET(zone.free_area)', '256'), ('LENGTH(zone.free_area)', '11'),
+          ('LENGTH(free_area.free_list)', '5'), ('NUMBER(NR_FREE_PAGES)', '0')]
+    if ge('6.10'):
+        L += [('NUMBER(PG_lru)', '5'), ('NUMBER(PG_private)', '14'),
+              ('NUMBER(PG_swapcache)', '10'), ('NUMBER(PG_swapbacked)', '17')]
+    else:
+        L += [('NUMBER(PG_lru)', '4'), ('NUMBER(PG_private)', '13'),
+              ('NUMBER(PG_swapcache)', '10'), ('NUMBER(PG_swapbacked)', '19'),
+              ('NUMBER(PG_slab)', '9')]
+    if ge('6.12'):
+        L += [('NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)', '-184549376'), ('NUMBER(PG_hwpoison)', '20'),
+              ('NUMBER(PG_head_mask)', '64'), ('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)', '-268435456'),
+              ('NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)', '-201326592'),
+              ('NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)', '-251658240')]
+        if ge('6.16'):
+            L.append(('NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)', '-150994944'))
+    else:
+        if ge('6.10'):
+            L.append(('NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)', '-4097'))
+        L += [('NUMBER(PG_head_mask)', '64' if ge('6.10') else '65536'),
+              ('NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)', '-129')]
+        if ge('6.9'):
+            L.append(('NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE)', '-2049'))
+        elif ge('6.6'):
+            L.append(('NUMBER(PG_hugetlb)', '5'))
+        else:
+            L.append(('NUMBER(HUGETLB_PAGE_DTOR)', '2'))
+        L.append(('NUMBER(PAGE_OFFLINE_MAPCOUNT_VALUE)', '-257'))
+    L += [('NUMBER(phys_base)', str(g.phys_base - (1 << 64) if g.phys_base >> 63 else g.phys_base)),
+          ('SYMBOL(init_top_pgt)', '%x' % g.sym['init_top_pgt']),
+          ('NUMBER(pgtable_l5_enabled)', '1' if g.levels == 5 else '0'),
+          ('KERNELOFFSET', '%x' % g.kaslr),
+          ('NUMBER(KERNEL_IMAGE_SIZE)', '1073741824'),
+          ('NUMBER(sme_mask)', str(g.sme_mask)),
+          ('CRASHTIME', '1795318895')]
+    return L
+
+
+class Gen:
+    def __init__(self):
+        self.style = '6.12'
+        self.ram = []            # [start, end, fileend]
+        self.cpus = 2
+        self.levels = 4
+        self.kaslr = 0x28400000
+        self.kphys = 16 << 20
+        self.page_offset = None
+        self.vmemmap = None
+        self.sme_mask = 0
+        self.qemu = False
+        self.data = []
+        self.pagedefault = None
+        self.pages = []
+        self.vi_set = []
+        self.vi_drop = []
+        self.no_vi = False
+        self.phnum = None
+        self.truncate = None
+        self.ptcorrupt = []
+        self.mem = {}            # pfn -> bytearray
+        self.meta = []           # pfns used by the generator
+
+    # ---- description ----
+    def parse(self, text):
+        for ln, line in enumerate(text.splitlines(), 1):
+            line = line.split('#', 1)[0].strip()
+            if not line:
+                continue
+            w = line.split()
+            d, a = w[0], w[1:]
+            try:
+                self.directive(d, a, line)
+            except (ValueError, IndexError, KeyError) as e:
+                sys.exit('mkvmcore: line %d: %s: %s' % (ln, line, e))
+        if not self.ram:
+            self.ram = [[0, 0x9fc00, 0x9fc00], [0x100000, 64 << 20, 64 << 20]]
+        if self.page_offset is None:
+            self.page_offset = 0xffff8a2c80000000 if self.levels == 4 else 0xff4a2c8000000000
+        if self.vmemmap is None:
+            self.vmemmap = 0xfffff3c1c0000000 if self.levels == 4 else 0xffd3c1c000000000
+
+    def directive(self, d, a, line):
+        if d == 'kernel':
+            if a[0] not in STYLE_ORDER:
+                raise ValueError('unknown kernel style (want one of %s)' % ' '.join(STYLE_ORDER))
+            self.style = a[0]
+        elif d == 'ram':
+            s, e = rng(a[0])
+            f = e
+            for o in a[1:]:
+                k, v = o.split('=')
+                if k != 'nodata':
+                    raise ValueError('unknown ram option ' + k)
+                f = num(v)
+            if not s <= f <= e or s >= e:
+                raise ValueError('bad range')
+            self.ram.append([s, e, f])
+        elif d in ('cpus', 'levels', 'kaslr', 'kphys', 'page_offset', 'vmemmap', 'sme_mask',
+                   'phnum', 'truncate'):
+            setattr(self, d, num(a[0]))
+        elif d == 'qemu':
+            self.qemu = True
+        elif d == 'novmcoreinfo':
+            self.no_vi = True
+        elif d == 'data':
+            self.data.append((pfns(a[0]), ' '.join(a[1:])))
+        elif d == 'pagedefault':
+            self.pagedefault = a
+        elif d == 'page':
+            self.pages.append((pfns(a[0]), a[1:]))
+        elif d == 'vi':
+            if a[0].startswith('-'):
+                self.vi_drop.append(a[0][1:])
+            else:
+                k, v = line.split(None, 1)[1].split('=', 1)
+                self.vi_set.append((k, v))
+        elif d == 'ptcorrupt':
+            self.ptcorrupt.append((num(a[0]), a[1], num(a[2])))
+        else:
+            raise ValueError('unknown directive')
+
+    # ---- physical memory ----
+    def page(self, pfn):
+        p = self.mem.get(pfn)
+        if p is None:
+            p = self.mem[pfn] = bytearray(PAGE)
+        return p
+
+    def wphys(self, pa, b):
+        while b:
+            n = min(len(b), PAGE - pa % PAGE)
+            self.page(pa // PAGE)[pa % PAGE:pa % PAGE + n] = b[:n]
+            pa += n
+            b = b[n:]
+
+    def rphys64(self, pa):
+        p = self.mem.get(pa // PAGE)
+        return struct.unpack_from('<Q', p, pa % PAGE)[0] if p else 0
+
+    def has_file(self, a, b):
+        return any(s <= a and b <= f for s, e, f in self.ram)
+
+    def alloc_meta(self, n=1):
+        pa = self.meta_next
+        if not self.has_file(pa, pa + n * PAGE):
+            raise SystemExit('mkvmcore: no RAM for generator data at %#x (grow the ram range holding kphys)' % pa)
+        self.meta_next += n * PAGE
+        for i in range(n):
+            self.meta.append(pa // PAGE + i)
+            self.page(pa // PAGE + i)
+        return pa
+
+    # ---- page tables ----
+    SHIFTS = {'pml5': 48, 'pgd': 39, 'pud': 30, 'pmd': 21, 'pte': 12}
+
+    def levels_list(self):
+        return (['pml5'] if self.levels == 5 else []) + ['pgd', 'pud', 'pmd', 'pte']
+
+    def map(self, va, pa, size):
+        leaf = {PAGE: 'pte', 2 << 20: 'pmd', 1 << 30: 'pud'}[size]
+        table = self.root
+        for lv in self.levels_list():
+            slot = table + ((va >> self.SHIFTS[lv]) & 511) * 8
+            if lv == leaf:
+                e = pa | 0x63 | (0x80 if lv != 'pte' else 0) | self.sme_mask
+                struct.pack_into('<Q', self.page(slot // PAGE), slot % PAGE, e)
+                return
+            e = self.rphys64(slot)
+            if not e & 1:
+                t = self.alloc_meta()
+                e = t | 0x63 | self.sme_mask
+                struct.pack_into('<Q', self.page(slot // PAGE), slot % PAGE, e)
+            table = e & 0x000ffffffffff000 & ~self.sme_mask
+
+    def entry_slot(self, va, level):
+        table = self.root
+        for lv in self.levels_list():
+            slot = table + ((va >> self.SHIFTS[lv]) & 511) * 8
+            if lv == level:
+                return slot
+            table = self.rphys64(slot) & 0x000ffffffffff000 & ~self.sme_mask
+        raise ValueError('no level ' + level)
+
+    def map_range(self, va, pa, length, big=True):
+        end = pa + length
+        while pa < end:
+            for size in ((1 << 30, 2 << 20) if big else ()) + (PAGE,):
+                if pa % size == 0 and va % size == 0 and pa + size <= end:
+                    break
+            self.map(va, pa, size)
+            va += size
+            pa += size
+
+    # ---- struct page ----
+    def spage_va(self, pfn):
+        return self.vmemmap + pfn * 64
+
+    def spage_pa(self, pfn):
+        sec = pfn >> 15
+        return self.vmm_backing[sec] + (pfn & 0x7fff) * 64
+
+    def set_fields(self, pfn, fields):
+        if pfn >> 15 not in self.vmm_backing:
+            raise SystemExit('mkvmcore: pfn %#x is not in a present section' % pfn)
+        base = self.spage_pa(pfn)
+        v = STYLE_ORDER.index(self.style)
+        for f in fields:
+            k, val = f.split('=', 1)
+            if k.startswith('@'):
+                off, size = k[1:].split(':')
+                off, size = num(off), num(size)
+            else:
+                off, size = {'flags': (0, 8), 'mapping': (24, 8), 'private': (40, 8),
+                             'mapcount': (48, 4), 'refcount': (52, 4), 'head': (8, 8),
+                             'tailof': (8, 8), 'lru': (8, 8)}.get(k, (None, None))
+                if k == 'order':
+                    off, size = (17 if v < STYLE_ORDER.index('6.6') else 0), 1
+                elif k == 'dtor':
+                    if v >= STYLE_ORDER.index('6.6'):
+                        raise SystemExit('mkvmcore: kernel %s has no compound_dtor' % self.style)
+                    off, size = 16, 1
+                if off is None:
+                    raise SystemExit('mkvmcore: unknown struct page field ' + k)
+            x = num(val)
+            if k == 'tailof':
+                x = self.spage_va(x) | 1
+            x &= (1 << (8 * size)) - 1
+            self.wphys(base + off, x.to_bytes(size, 'little'))
+
+    # ---- build ----
+    def build(self):
+        if self.kaslr % (2 << 20) or self.kphys % (2 << 20):
+            raise SystemExit('mkvmcore: kaslr and kphys must be 2M aligned')
+        if self.levels not in (4, 5):
+            raise SystemExit('mkvmcore: levels must be 4 or 5')
+        self.stext = START_KERNEL_MAP + 0x1000000 + self.kaslr
+        # __pa(kernel image address) = va - __START_KERNEL_map + phys_base
+        self.phys_base = (self.kphys - (self.stext - START_KERNEL_MAP)) & M64
+        self.max_physmem_bits = 52 if self.levels == 5 else 46
+        self.nr_roots = (1 << (self.max_physmem_bits - 27)) // 256
+        self.vmalloc_start = 0xffffd2e300000000 if self.levels == 4 else 0xffa0a2e300000000
+        self.sym = {'init_top_pgt': self.stext + 0x1000, 'init_uts_ns': self.stext + 0x2000}
+        if not self.has_file(self.kphys, self.kphys + (4 << 20)):
+            raise SystemExit('mkvmcore: kphys %#x: the 4M kernel image needs file-backed RAM' % self.kphys)
+        self.meta = list(range(self.kphys // PAGE, self.kphys // PAGE + 3))
+        self.meta_next = self.kphys + (4 << 20)
+        self.root = self.kphys + 0x1000
+        self.page(self.root // PAGE)
+        # kernel image: text page, root table, init_uts_ns
+        t = b'\x0f\x0b\xcc\x90' * (PAGE // 4)
+        self.wphys(self.kphys, t)
+        uts = b''
+        for f in ('Linux', 'synth', self.style + '.0-synth', '#1 SMP PREEMPT_DYNAMIC synth',
+                  'x86_64', '(none)'):
+            uts += f.encode().ljust(65, b'\0')
+        self.wphys(self.kphys + 0x2000, uts)
+        # image: first 2M with 4K PTEs, second 2M with one large page
+        self.map_range(self.stext, self.kphys, 2 << 20, big=False)
+        self.map_range(self.stext + (2 << 20), self.kphys + (2 << 20), 2 << 20)
+        # direct map of every RAM range, whole pages, largest pages that fit
+        for s, e, f in self.ram:
+            a = s & ~(PAGE - 1)
+            b = (e + PAGE - 1) & ~(PAGE - 1)
+            self.map_range(self.page_offset + a, a, b - a)
+        # sections present = those intersecting RAM; vmemmap backing 2M each,
+        # taken top-down from file-backed RAM above the generator's own area
+        secs = sorted({x for s, e, f in self.ram for x in range(s >> 27, ((e - 1) >> 27) + 1)})
+        self.vmm_backing = {}
+        chunks = []
+        for s, e, f in sorted(self.ram, reverse=True):
+            top = f & ~((2 << 20) - 1)
+            lo = max(s, self.kphys + (8 << 20)) if s <= self.kphys < e else s
+            while top - (2 << 20) >= lo and len(chunks) < len(secs):
+                top -= 2 << 20
+                chunks.append(top)
+        if len(chunks) < len(secs):
+            raise SystemExit('mkvmcore: not enough RAM for %d vmemmap chunks' % len(secs))
+        for sec, pa in zip(secs, chunks):
+            self.vmm_backing[sec] = pa
+            self.map(self.vmemmap + sec * (32768 * 64), pa, 2 << 20)
+        # mem_section: root array and one page of sections per used root
+        # (SPARSEMEM_EXTREME; the root array is allocated in the direct map)
+        roots = self.alloc_meta((self.nr_roots * 8 + PAGE - 1) // PAGE)
+        self.mem_section_va = self.page_offset + roots
+        for sec in secs:
+            r, i = divmod(sec, 256)
+            rp = self.rphys64(roots + r * 8)
+            if not rp:
+                pa = self.alloc_meta()
+                rp = self.page_offset + pa
+                self.wphys(roots + r * 8, struct.pack('<Q', rp))
+            # encoded mem_map = mem_map - section_start_pfn, i.e. the vmemmap
+            # base itself; low bits: PRESENT|HAS_MEM_MAP|ONLINE|EARLY
+            self.wphys(rp - self.page_offset + i * 16, struct.pack('<Q', self.vmemmap | 0xf))
+        # contents
+        for rg, kind in self.data:
+            for pfn in rg:
+                if pfn in self.meta or any(pfn * PAGE >= c and pfn * PAGE < c + (2 << 20) for c in chunks):
+                    raise SystemExit('mkvmcore: data at pfn %#x collides with generator memory' % pfn)
+                if kind == 'zero':
+                    self.mem.pop(pfn, None)
+                elif kind.startswith('byte:'):
+                    self.mem[pfn] = bytearray([num(kind[5:])]) * PAGE
+                elif kind.startswith('random'):
+                    seed = kind.split(':', 1)[1] if ':' in kind else '0'
+                    r = random.Random('%s/%d' % (seed, pfn))
+                    self.mem[pfn] = bytearray(r.getrandbits(8) for _ in range(PAGE))
+                elif kind.startswith('text:'):
+                    w = (kind[5:] + ' ').encode()
+                    self.mem[pfn] = bytearray((w * (PAGE // len(w) + 1))[:PAGE])
+                else:
+                    raise SystemExit('mkvmcore: unknown data kind ' + kind)
+        if self.pagedefault:
+            for sec in secs:
+                for pfn in range(sec << 15, (sec + 1) << 15):
+                    self.set_fields(pfn, self.pagedefault)
+        for rg, fields in self.pages:
+            for pfn in rg:
+                self.set_fields(pfn, fields)
+        for va, lv, x in self.ptcorrupt:
+            slot = self.entry_slot(va, lv)
+            self.wphys(slot, struct.pack('<Q', x & M64))
+
+    # ---- ELF ----
+    def notes(self):
+        def note(name, typ, desc):
+            n = name + b'\0'
+            return (struct.pack('<III', len(n), len(desc), typ) + n.ljust((len(n) + 3) & ~3, b'\0')
+                    + desc.ljust((len(desc) + 3) & ~3, b'\0'))
+        out = b''
+        for cpu in range(self.cpus):
+            pr = bytearray(336)              # x86_64 struct elf_prstatus
+            struct.pack_into('<I', pr, 32, cpu + 1)     # pr_pid
+            out += note(b'CORE', 1, bytes(pr))
+        if not self.no_vi:
+            lines = [(k, v) for k, v in vmcoreinfo_lines(self.style, self) if k not in self.vi_drop]
+            for k, v in self.vi_set:
+                lines = [(a, b) for a, b in lines if a != k] + [(k, v)]
+            text = ''.join('%s=%s\n' % kv for kv in lines).encode()
+            out += note(b'VMCOREINFO', 0, text)
+        return out
+
+    def write(self, path):
+        notes = self.notes()
+        segs = sorted(self.ram)
+        phnum = 1 + len(segs)
+        shoff = 0
+        if self.qemu:
+            shoff = 64
+            phoff = 64 + 64
+        else:
+            phoff = 64
+        noff = phoff + phnum * 56
+        off = (noff + len(notes) + PAGE - 1) & ~(PAGE - 1)
+        ph = struct.pack('<IIQQQQQQ', 4, 0, noff, 0, 0, len(notes), len(notes), 0)
+        layout = []
+        for s, e, f in segs:
+            ph += struct.pack('<IIQQQQQQ', 1, 7, off, (self.page_offset + s) & M64, s, f - s, e - s, 0)
+            layout.append((s, f, off))
+            off += f - s
+        total = off
+        e_phnum = self.phnum if self.phnum is not None else (phnum if phnum < 0xffff else 0xffff)
+        eh = (b'\x7fELF' + bytes([2, 1, 1, 0]) + b'\0' * 8 +
+              struct.pack('<HHIQQQIHHHHHH', 4, 62, 1, 0, phoff, shoff, 0, 64, 56, e_phnum & 0xffff,
+                          64 if self.qemu else 0, 1 if self.qemu else 0, 0))
+        with open(path, 'wb') as fp:
+            fp.write(eh)
+            if self.qemu:
+                # one SHT_NULL section; sh_info carries the real phnum (PN_XNUM)
+                fp.write(struct.pack('<IIQQQQIIQQ', 0, 0, 0, 0, 0, 0, 0, phnum, 0, 0))
+            fp.write(ph)
+            fp.write(notes)
+            for pfn in sorted(self.mem):
+                p = self.mem[pfn]
+                if not any(p):
+                    continue
+                a, b = pfn * PAGE, pfn * PAGE + PAGE
+                for s, f, o in layout:
+                    lo, hi = max(a, s), min(b, f)
+                    if lo < hi:
+                        fp.seek(o + lo - s)
+                        fp.write(p[lo - a:hi - a])
+            fp.truncate(total if self.truncate is None else self.truncate)
+
+    def facts(self, path):
+        F = [('style', self.style), ('kaslr', '%#x' % self.kaslr), ('phys_base', '%#x' % self.phys_base),
+             ('page_offset', '%#x' % self.page_offset), ('vmemmap', '%#x' % self.vmemmap),
+             ('pgd_paddr', '%#x' % self.root), ('levels', str(self.levels)),
+             ('stext', '%#x' % self.stext), ('init_uts_ns', '%#x' % self.sym['init_uts_ns']),
+             ('mem_section', '%#x' % self.mem_section_va), ('nr_cpus', str(self.cpus)),
+             ('nr_segments', str(len(self.ram))),
+             ('max_pfn', '%#x' % max((e + PAGE - 1) // PAGE for s, e, f in self.ram)),
+             ('meta_pfns', ' '.join('%#x' % p for p in self.meta)),
+             ('vmemmap_backing', ' '.join('%#x:%#x' % (s, p) for s, p in sorted(self.vmm_backing.items())))]
+        with open(path, 'w') as fp:
+            fp.writelines('%s=%s\n' % kv for kv in F)
+
+
+def main():
+    args = sys.argv[1:]
+    facts = None
+    if '-m' in args:
+        i = args.index('-m')
+        facts = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 2:
+        sys.exit(__doc__.split('\n\n')[1])
+    g = Gen()
+    with open(args[0]) as fp:
+        g.parse(fp.read())
+    g.build()
+    g.write(args[1])
+    if facts:
+        g.facts(facts)
+
+
+if __name__ == '__main__':
+    main()
