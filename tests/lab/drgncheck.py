@@ -6,7 +6,8 @@ Usage: /usr/bin/python3 tests/lab/drgncheck.py DUMP VMLINUX
 itself and kdump-compressed files through libkdumpfile.)
 Prints "release: R", "totalram_pages: N", "tasks: N", the crashed thread's
 stack ("crashed thread tid=T:" then frames), "printk records: N" and the last
-records as "printk: TEXT". Exits 0 if the dump opened and symbols resolved
+records as "printk: TEXT" (records mentioning sysrq as "printk sysrq: TEXT").
+drgn 0.0.22 cannot unwind 6.12 stacks ("unknown ORC entry type 3"). Exits 0 if the dump opened and symbols resolved
 (release and tasks printed), 1 otherwise.
 """
 import sys
@@ -43,6 +44,9 @@ def main():
         from drgn.helpers.linux.printk import get_printk_records
         recs = get_printk_records(prog)
         print(f"printk records: {len(recs)}")
+        for r in recs:
+            if b"sysrq" in r.text:
+                print("printk sysrq:", r.text.decode(errors="replace"))
         for r in recs[-8:]:
             print("printk:", r.text.decode(errors="replace"))
     except Exception as e:
