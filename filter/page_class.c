@@ -205,9 +205,16 @@ static enum mc_kind mapcount_kind(const struct cs_page_layout *l, int32_t v)
 	}
 	if (v >= -1 && v < CS_MAX_MAPCOUNT)
 		return MC_COUNT;
-	/* up to 6.11: a type clears one bit below PAGE_MAPCOUNT_RESERVE (-128)
-	 * out of an otherwise all-ones value */
-	if (v < -128 && __builtin_popcount(~u) == 1 && ~u < 0x10000u)
+	if (v >= -128)
+		return MC_NONSENSE;	/* PAGE_MAPCOUNT_RESERVE: underflow */
+	/* up to 6.11 a type is one cleared bit in an all-ones value: bits
+	 * 0x80..0x1000 up to 6.10 (PG_buddy 0x80 ... PG_slab 0x1000); in 6.11
+	 * the bits moved to 0x02000000..0x40000000 and the low 16 bits became
+	 * free for the type's owner (David Hildenbrand, "mm: allow reuse of the
+	 * lower 16 bit of the page type with an actual type") */
+	if ((~u >> 16) && __builtin_popcount(~u & 0xffff0000u) == 1)
+		return MC_TYPE;
+	if (!(~u >> 16) && __builtin_popcount(~u) == 1)
 		return MC_TYPE;
 	return MC_NONSENSE;
 }
