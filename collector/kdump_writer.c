@@ -86,6 +86,26 @@ static enum cs_status flush_data(struct cs_writer *w, struct cs_err *err)
 	return CS_OK;
 }
 
+/* After a failed flush: write the cache block by block so that every page
+ * that fits before the limit / full disk still counts as on disk. */
+static void salvage_data(struct cs_writer *w)
+{
+	struct cs_err ignored;
+	size_t done = 0;
+
+	while (done < w->cache_len) {
+		size_t n = w->cache_len - done < w->bs ? w->cache_len - done : w->bs;
+
+		if (put(w, w->cache + done, n, w->cache_off + done, &ignored) != CS_OK)
+			break;
+		done += n;
+	}
+	memmove(w->cache, w->cache + done, w->cache_len - done);
+	w->cache_off += done;
+	w->cache_len -= done;
+	w->data_on_disk = w->cache_off;
+}
+
 static int slot_ready(const struct cs_writer *w, unsigned int i)
 {
 	const struct cs_kdump_page_desc *d = &w->win[i];
@@ -252,6 +272,7 @@ static enum cs_status kdump_mark_incomplete(struct cs_writer *w, struct cs_err *
 	struct cs_err ignored;
 
 	/* save what fits: data first, then the descriptors pointing at it */
+	salvage_data(w);
 	flush_descs(w, &ignored);
 	cs_put_le32(w->hdr.status, cs_get_le32(w->hdr.status) | CS_DH_COMPRESSED_INCOMPLETE);
 	return write_header(w, err);
