@@ -137,6 +137,13 @@ static enum cs_status read_headers(struct cs_vmcore *vc, Elf *elf, struct cs_err
 	if (eh.e_type != ET_CORE)
 		return cs_fail(err, CS_CORRUPT, "%s: not an ELF core file (e_type %u)",
 			       vc->path, (unsigned int)eh.e_type);
+	/* say "truncated" rather than whatever libelf makes of a short table */
+	if (vc->file_size && eh.e_phnum != PN_XNUM &&
+	    eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize > vc->file_size)
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: program header table (offset %#llx, %u entries) extends beyond the end of the file (%#llx bytes)",
+			       vc->path, (unsigned long long)eh.e_phoff, (unsigned int)eh.e_phnum,
+			       (unsigned long long)vc->file_size);
 	if (elf_getphdrnum(elf, &phnum) != 0)
 		return cs_fail(err, CS_CORRUPT, "%s: bad program header count: %s",
 			       vc->path, elf_errmsg(-1));
@@ -149,10 +156,19 @@ static enum cs_status read_headers(struct cs_vmcore *vc, Elf *elf, struct cs_err
 	/* first pass: sizes */
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
+		uint64_t tab_end = eh.e_phoff + (uint64_t)phnum * sizeof(Elf64_Phdr);
 
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return cs_fail(err, CS_CORRUPT, "%s: cannot read program header %zu: %s",
 				       vc->path, i, elf_errmsg(-1));
+		/* a garbage e_phnum makes the table run into the notes and the
+		 * memory image; real writers never overlap them */
+		if ((ph.p_type == PT_LOAD || ph.p_type == PT_NOTE) && ph.p_filesz &&
+		    ph.p_offset < tab_end && eh.e_phoff < ph.p_offset + ph.p_filesz)
+			return cs_fail(err, CS_CORRUPT,
+				       "%s: program header table (offset %#llx, %zu entries) overlaps the data of segment %zu at offset %#llx",
+				       vc->path, (unsigned long long)eh.e_phoff, phnum, i,
+				       (unsigned long long)ph.p_offset);
 		if (ph.p_type == PT_LOAD) {
 			nload++;
 		} else if (ph.p_type == PT_NOTE) {

@@ -53,6 +53,7 @@ range PFN[-PFN] is inclusive)
                       @OFF:SIZE=V   raw little-endian SIZE-byte value at OFF
   vi KEY=VALUE      add or replace a VMCOREINFO line;  vi -KEY  removes one
   novmcoreinfo      no VMCOREINFO note at all
+  badnote           append a note whose descsz (0xfffffff0) overruns the PT_NOTE
   phnum N           write N into e_phnum (garbage program header count)
   truncate SIZE     cut the output file to SIZE bytes
   ptcorrupt VA LEVEL X  replace the page-table entry that maps VA at LEVEL
@@ -201,6 +202,7 @@ class Gen:
         self.vi_set = []
         self.vi_drop = []
         self.no_vi = False
+        self.badnote = False
         self.phnum = None
         self.truncate = None
         self.ptcorrupt = []
@@ -249,6 +251,8 @@ class Gen:
             self.qemu = True
         elif d == 'novmcoreinfo':
             self.no_vi = True
+        elif d == 'badnote':
+            self.badnote = True
         elif d == 'data':
             self.data.append((pfns(a[0]), ' '.join(a[1:])))
         elif d == 'pagedefault':
@@ -485,6 +489,8 @@ class Gen:
                 lines = [(a, b) for a, b in lines if a != k] + [(k, v)]
             text = ''.join('%s=%s\n' % kv for kv in lines).encode()
             out += note(b'VMCOREINFO', 0, text)
+        if self.badnote:
+            out += struct.pack('<III', 5, 0xfffffff0, 1) + b'CORE\0\0\0\0' + bytes(16)
         return out
 
     def write(self, path):

@@ -3,6 +3,7 @@
  *   test_x86_64 VMCORE FACTS   check VMCORE against the generator's FACTS file
  *   test_x86_64 --open VMCORE  open + kernel init + read init_uts_ns; print
  *                              "<status name>: <message>" or "ok <release>"
+ *   test_x86_64 --vmcoreinfo VMCORE  print the VMCOREINFO note's text
  *   test_x86_64                generate tests/synth/{basic-6.12,l5-6.1,qemu-5.10}.txt
  *                              with tests/mkvmcore.py and check each
  */
@@ -213,6 +214,19 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--open"))
 		return open_only(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--vmcoreinfo")) {
+		struct cs_vmcore vc;
+		struct cs_err err;
+
+		if (cs_vmcore_open(argv[2], &vc, &err)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 99;
+		}
+		if (vc.vmcoreinfo)
+			fwrite(vc.vmcoreinfo, 1, vc.vmcoreinfo_size, stdout);
+		cs_vmcore_close(&vc);
+		return 0;
+	}
 	if (argc == 3) {
 		check(argv[1], argv[2]);
 	} else {
