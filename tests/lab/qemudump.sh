@@ -103,6 +103,7 @@ rm -f raw.img out.ext4 qmp.sock
 tr -d '\r' < console.log > console.txt
 if [ -f dump.elf ]; then
 	chmod 644 dump.* # QEMU creates them 0400
+	fallocate -d dump.elf 2>/dev/null || true   # QEMU writes zero pages out; keep them as holes
 	if [ "${LAB_PHOFF64:-1}" = 1 ]; then
 		# copy that makedumpfile 1.7.2 can read (it ignores e_phoff; see elf-phoff64.py)
 		$PY "$LAB/elf-phoff64.py" dump.elf dump-phoff64.elf | sed 's/^/  /' | tee -a timings.txt
