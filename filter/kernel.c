@@ -1,4 +1,6 @@
-/* kernel.c - tie a dump to its VMCOREINFO and its architecture's translation. */
+/* kernel.c - tie a dump to its VMCOREINFO and its architecture's translation.
+ *
+ * Messages here do not repeat the dump's path: the caller (main) prefixes it. */
 #include "filter/kernel.h"
 
 #include <inttypes.h>
@@ -32,23 +34,22 @@ enum cs_status cs_kernel_init(struct cs_kernel *k, const struct cs_vmcore *vc,
 			return st;
 	} else {
 		if (!vc->vmcoreinfo)
-			return cs_fail(err, CS_CORRUPT,
-				       "%s: no VMCOREINFO note (give one with -i FILE)", vc->path);
+			return cs_fail(err, CS_CORRUPT, "no VMCOREINFO note (give one with -i FILE)");
 		st = cs_vmcoreinfo_parse(vc->vmcoreinfo, vc->vmcoreinfo_size, &k->vi, err);
 		if (st)
-			return cs_err_prefix(err, "%s: VMCOREINFO note", vc->path);
+			return cs_err_prefix(err, "VMCOREINFO note");
 	}
 	if (k->vi.pagesize != vc->page_size)
-		return cs_fail(err, CS_CORRUPT, "%s: VMCOREINFO PAGESIZE=%" PRIu64
+		return cs_fail(err, CS_CORRUPT, "VMCOREINFO PAGESIZE=%" PRIu64
 			       " does not match the dump's page size %u",
-			       vc->path, k->vi.pagesize, vc->page_size);
+			       k->vi.pagesize, vc->page_size);
 	k->arch = cs_arch_find(vc->machine);
 	if (!k->arch)
-		return cs_fail(err, CS_NOTSUPP, "%s: ELF machine %u is not a supported architecture",
-			       vc->path, vc->machine);
+		return cs_fail(err, CS_NOTSUPP, "ELF machine %u is not a supported architecture",
+			       vc->machine);
 	st = k->arch->init(k, err);
 	if (st)
-		return cs_err_prefix(err, "%s: %s", vc->path, k->arch->name);
+		return cs_err_prefix(err, "%s", k->arch->name);
 	return CS_OK;
 }
 
