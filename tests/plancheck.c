@@ -1,6 +1,7 @@
 /* plancheck.c - build the page plan of a vmcore and check it against others.
  *
- *   plancheck [-d LEVEL] [--compare-kdump FILE] [--classes OUT] [--max-diff N] VMCORE
+ *   plancheck [-d LEVEL] [--compare-kdump FILE] [--classes OUT] [--max-diff N]
+ *             [--describe PFN[,PFN...]] VMCORE
  *
  * Prints per-class counts in makedumpfile's report terms plus one
  * "class NAME count N excluded M" line per class.  --compare-kdump compares
@@ -169,7 +170,7 @@ static int write_classes(const struct cs_kernel *k, const char *out, struct cs_e
 
 int main(int argc, char **argv)
 {
-	const char *vmcore = NULL, *kdump = NULL, *classes = NULL;
+	const char *vmcore = NULL, *kdump = NULL, *classes = NULL, *describe_pfn = NULL;
 	unsigned int level = 31;
 	uint64_t max_diff = 50;
 	struct cs_vmcore vc;
@@ -186,6 +187,8 @@ int main(int argc, char **argv)
 			kdump = argv[++i];
 		else if (!strcmp(argv[i], "--classes") && i + 1 < argc)
 			classes = argv[++i];
+		else if (!strcmp(argv[i], "--describe") && i + 1 < argc)
+			describe_pfn = argv[++i];
 		else if (!strcmp(argv[i], "--max-diff") && i + 1 < argc)
 			max_diff = strtoull(argv[++i], NULL, 0);
 		else if (argv[i][0] != '-' && !vmcore)
@@ -217,6 +220,12 @@ int main(int argc, char **argv)
 		       map == k.as.x86_64.vmemmap_base ? "match" : "MISMATCH");
 	}
 	report(&plan);
+	/* --describe PFN[,PFN...]: our reading of those struct pages */
+	for (const char *d = describe_pfn; d && *d;) {
+		char *end;
+		describe(&k, &l, strtoull(d, &end, 0));
+		d = *end == ',' ? end + 1 : "";
+	}
 
 	if (classes && write_classes(&k, classes, &err)) {
 		fprintf(stderr, "plancheck: %s\n", err.msg);
