@@ -229,7 +229,8 @@ static int run_rearrange(const struct cs_options *o)
 	if (st != CS_OK) {
 		/* what arrived is kept, flagged incomplete, when the stream was
 		 * cut short or we were stopped; other failures remove it */
-		int keep = st == CS_CORRUPT || st == CS_INTERRUPTED || st == CS_NOSPACE;
+		int keep = (st == CS_CORRUPT || st == CS_INTERRUPTED || st == CS_NOSPACE) &&
+			   t.written > 0;
 		struct cs_err e2;
 
 		fprintf(stderr, "%s: %s\n", o->progname, err.msg);

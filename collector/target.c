@@ -35,7 +35,7 @@ enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int fo
 {
 	struct stat sb;
 	size_t n = strlen(path);
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
+	int flags = O_RDWR | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
 
 	target_clear(t, CS_TARGET_FILE);
 	t->force = force;

@@ -23,14 +23,14 @@ expect_eq() {
 
 # run_cs EXPECTED_RC ARGS... : run coresift, keep stdout/stderr in $TMP/out, $TMP/err
 run_cs() {
-	want=$1
+	_want=$1
 	shift
 	rc=0
 	"$CORESIFT" "$@" > "$TMP/out" 2> "$TMP/err" || rc=$?
-	if [ "$rc" != "$want" ]; then
+	if [ "$rc" != "$_want" ]; then
 		echo "--- stdout" >&2; cat "$TMP/out" >&2
 		echo "--- stderr" >&2; cat "$TMP/err" >&2
-		fail "coresift $*: exit $rc, want $want"
+		fail "coresift $*: exit $rc, want $_want"
 	fi
 }
 
