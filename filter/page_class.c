@@ -278,13 +278,20 @@ enum cs_page_class cs_page_classify(const struct cs_page_layout *l, const uint8_
 		return CS_PC_TAIL;
 	}
 
-	/* poisoned memory is never read, whatever else the page claims */
-	if (flag_set(flags, l->pg_hwpoison))
-		return CS_PC_HWPOISON;
-
 	order = compound_order(l, flags, next);
 	if (order < 0)
 		return CS_PC_UNCLASSIFIED;
+	mk = mapcount_kind(l, mapcount);
+
+	/* poisoned memory is never read, whatever else the page claims -- as
+	 * long as the struct page is sane: a garbage flags word has the
+	 * PG_hwpoison bit half the time, and dropping such a page would lose
+	 * data on a guess (memory_failure() leaves a plain _mapcount behind,
+	 * or the hugetlb type on a poisoned hugetlb head) */
+	if (flag_set(flags, l->pg_hwpoison) &&
+	    (mk == MC_COUNT ||
+	     (mk == MC_TYPE && l->have_hugetlb_type && type_is(l, mapcount, l->hugetlb_type))))
+		return CS_PC_HWPOISON;
 
 	/* slab before anything that reads _mapcount or mapping: up to 6.9
 	 * struct slab's fields alias both */
@@ -295,7 +302,6 @@ enum cs_page_class cs_page_classify(const struct cs_page_layout *l, const uint8_
 		return CS_PC_KERNEL;
 	}
 
-	mk = mapcount_kind(l, mapcount);
 	if (mk == MC_NONSENSE)
 		return CS_PC_UNCLASSIFIED;
 	if (mk == MC_TYPE) {
