@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "collector/options.h"
+#include "collector/dmesg_cmd.h"
 #include "collector/pipeline.h"
 #include "collector/rearrange.h"
 #include "collector/report.h"
@@ -280,6 +281,8 @@ int main(int argc, char **argv)
 	case CS_MODE_REARRANGE:
 		install_signals();
 		return run_rearrange(&o);
+	case CS_MODE_DMESG:
+		return cs_dmesg_main(&o) == CS_OK ? EXIT_OK : EXIT_FAILED;
 	case CS_MODE_DUMP:
 		break;
 	}

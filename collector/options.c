@@ -21,6 +21,8 @@ enum {
 	OPT_NON_MMAP,
 	OPT_CYCLIC_BUFFER,
 	OPT_VERSION,
+	OPT_DUMP_DMESG,
+	OPT_PARTIAL_DMESG,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +37,8 @@ static const struct option long_options[] = {
 	{ "compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL },
 	{ "non-mmap", no_argument, NULL, OPT_NON_MMAP },
 	{ "cyclic-buffer", required_argument, NULL, OPT_CYCLIC_BUFFER },
+	{ "dump-dmesg", no_argument, NULL, OPT_DUMP_DMESG },
+	{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL_DMESG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -44,7 +48,7 @@ static const struct {
 	const char *name;
 	int has_arg;
 } not_built[] = {
-	{ "split", 0 }, { "reassemble", 0 }, { "dump-dmesg", 0 }, { "partial-dmesg", 0 },
+	{ "split", 0 }, { "reassemble", 0 },
 	{ "mem-usage", 0 }, { "work-dir", 1 }, { "splitblock-size", 1 }, { "config", 1 },
 	{ "eppic", 1 }, { "xen-syms", 1 }, { "xen-vmcoreinfo", 1 }, { "xen_phys_start", 1 },
 	{ "vtop", 1 }, { "diskset", 1 }, { "extension", 1 },
@@ -254,6 +258,12 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 					       "--compression-level %s: must be a number from 1 to 22", optarg);
 			o->codec_level = (int)v;
 			break;
+		case OPT_DUMP_DMESG:
+			o->mode = CS_MODE_DMESG;
+			break;
+		case OPT_PARTIAL_DMESG:
+			o->partial_dmesg = 1;
+			break;
 		case OPT_NON_MMAP:
 		case OPT_CYCLIC_BUFFER:
 			/* accepted for makedumpfile compatibility; coresift reads
@@ -273,6 +283,23 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 			return cs_fail(err, CS_INVALID,
 				       "-R reads the flattened stream on standard input: give only DUMPFILE");
 		o->out_path = argv[optind];
+		return CS_OK;
+	}
+	if (o->partial_dmesg && o->mode != CS_MODE_DMESG)
+		return cs_fail(err, CS_INVALID, "--partial-dmesg goes with --dump-dmesg");
+	if (o->mode == CS_MODE_DMESG) {
+		if (o->dry_run)
+			return cs_fail(err, CS_INVALID, "--dump-dmesg cannot be combined with --dry-run");
+		if (npos < 1)
+			return cs_fail(err, CS_INVALID, "missing VMCORE argument (see --help)");
+		o->in_path = argv[optind];
+		if (npos == 1 && !o->flat_out)
+			return cs_fail(err, CS_INVALID,
+				       "--dump-dmesg: missing LOGFILE argument (or -F for standard output)");
+		if (npos > (o->flat_out ? 1 : 2))
+			return cs_fail(err, CS_INVALID, "unexpected argument '%s'",
+				       argv[optind + (o->flat_out ? 1 : 2)]);
+		o->out_path = o->flat_out ? NULL : argv[optind + 1];
 		return CS_OK;
 	}
 	if (o->mode == CS_MODE_CHECK_PARAMS && npos == 0)

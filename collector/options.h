@@ -28,6 +28,7 @@ enum cs_mode {
 	CS_MODE_VERSION,
 	CS_MODE_CHECK_PARAMS,
 	CS_MODE_REARRANGE,	/* -R DUMPFILE < flattened stream */
+	CS_MODE_DMESG,		/* --dump-dmesg VMCORE LOGFILE (or -F: stdout) */
 };
 
 struct cs_options {
@@ -48,6 +49,7 @@ struct cs_options {
 	uint64_t limit;			/* -L bytes, 0 = none */
 	const char *vmcoreinfo_path;	/* -i */
 	const char *json_stats;		/* --json-stats FILE|- */
+	int partial_dmesg;		/* --partial-dmesg: only since the last clear */
 };
 
 /* Parse argv into @o.  Errors are CS_INVALID with a message naming the
