@@ -453,12 +453,13 @@ int main(int argc, char **argv)
 	if (cmp_vmcore) {
 		if (vc.page_size != c.bs)
 			BAD("%s has page size %u, the dump %u", cmp_vmcore, vc.page_size, c.bs);
+		/* a pfn the dump calls present must be in the vmcore; the converse
+		 * is not required (makedumpfile leaves partly covered pages such as
+		 * pfn 0x9f out of the 1st bitmap) */
 		for (uint64_t pfn = 0; pfn < c.max_mapnr; pfn++) {
-			int in_dump = c.bm1[pfn / 8] >> (pfn % 8) & 1;
-			if (in_dump != cs_vmcore_pfn_present(&vc, pfn))
-				BAD("pfn 0x%llx: 1st bitmap says %s, %s says %s",
-				    (unsigned long long)pfn, in_dump ? "present" : "absent",
-				    cmp_vmcore, in_dump ? "absent" : "present");
+			if ((c.bm1[pfn / 8] >> (pfn % 8) & 1) && !cs_vmcore_pfn_present(&vc, pfn))
+				BAD("pfn 0x%llx: 1st bitmap says present, %s has no data for it",
+				    (unsigned long long)pfn, cmp_vmcore);
 		}
 	}
 
