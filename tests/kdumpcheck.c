@@ -5,12 +5,15 @@
  * are decompressed with the libraries directly, not compress/.  Only lib/ and
  * (for --compare) filter/vmcore.h are used.
  *
- *   kdumpcheck [-v] [--compare VMCORE | --compare-raw IMAGE] DUMP
+ *   kdumpcheck [-v] [--compare VMCORE | --compare-raw IMAGE]
+ *              [--excluded PFN[-PFN]]... [--kept PFN[-PFN]]... DUMP
  *
  * DUMP may be a kdump-compressed file or a flattened stream (-F output; it
  * is rearranged into a temporary file first, checking the framing).
  * Prints "kept=N zero=N raw=N compressed=N codec=NAME level=N incomplete=0|1"
- * (plus " missing=N" for an incomplete dump).
+ * (plus " missing=N" for an incomplete dump).  --excluded: these pfns must be
+ * in the 1st bitmap and not in the 2nd (present but filtered out); --kept:
+ * these pfns must be in both.  Ranges are inclusive.
  * Exit: 0 all good, 1 invalid dump or data mismatch (message names the pfn
  * and file offset), 2 usage or I/O error.
  */
@@ -286,8 +289,32 @@ static void check_notes(struct check *c, const uint8_t *notes, uint64_t size, ui
 		    (unsigned long long)prstatus);
 }
 
+#define MAX_EXPECT 64
+
+struct expect {
+	uint64_t first, last;
+	int kept;
+};
+
+static void parse_range(const char *arg, struct expect *e)
+{
+	char *end;
+
+	e->first = strtoull(arg, &end, 0);
+	e->last = e->first;
+	if (*end == '-')
+		e->last = strtoull(end + 1, &end, 0);
+	if (*end || e->last < e->first)
+		die(2, "bad pfn range '%s'", arg);
+}
+
 int main(int argc, char **argv)
 {
+	struct expect ex[MAX_EXPECT];
+	size_t nex = 0;
+	static const char usage[] =
+		"usage: kdumpcheck [-v] [--compare VMCORE | --compare-raw IMAGE] "
+		"[--excluded PFN[-PFN]]... [--kept PFN[-PFN]]... DUMP";
 	struct check c;
 	const char *cmp_vmcore = NULL, *cmp_raw = NULL, *path = NULL;
 	struct cs_vmcore vc;
@@ -307,13 +334,18 @@ int main(int argc, char **argv)
 			cmp_vmcore = argv[++i];
 		else if (strcmp(argv[i], "--compare-raw") == 0 && i + 1 < argc)
 			cmp_raw = argv[++i];
+		else if ((strcmp(argv[i], "--excluded") == 0 || strcmp(argv[i], "--kept") == 0) &&
+			 i + 1 < argc && nex < MAX_EXPECT) {
+			ex[nex].kept = argv[i][2] == 'k';
+			parse_range(argv[++i], &ex[nex++]);
+		}
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else
-			die(2, "usage: kdumpcheck [-v] [--compare VMCORE | --compare-raw IMAGE] DUMP");
+			die(2, "%s", usage);
 	}
 	if (!path)
-		die(2, "usage: kdumpcheck [-v] [--compare VMCORE | --compare-raw IMAGE] DUMP");
+		die(2, "%s", usage);
 	c.path = path;
 	c.fd = open(path, O_RDONLY);
 	if (c.fd < 0 || fstat(c.fd, &sb) != 0)
@@ -440,6 +472,21 @@ int main(int argc, char **argv)
 			BAD("pfn 0x%llx is in the 2nd bitmap but not in the 1st",
 			    (unsigned long long)(i * 8 + (uint64_t)__builtin_ctz(c.bm2[i] & ~c.bm1[i])));
 		ndesc += (uint64_t)__builtin_popcount(c.bm2[i]);
+	}
+
+	for (size_t i = 0; i < nex; i++) {
+		for (uint64_t pfn = ex[i].first; pfn <= ex[i].last; pfn++) {
+			int b1 = pfn < c.max_mapnr && (c.bm1[pfn / 8] >> (pfn % 8) & 1);
+			int b2 = pfn < c.max_mapnr && (c.bm2[pfn / 8] >> (pfn % 8) & 1);
+
+			if (!b1)
+				BAD("pfn 0x%llx: not in the 1st bitmap (expected present)",
+				    (unsigned long long)pfn);
+			if (b2 != ex[i].kept)
+				BAD("pfn 0x%llx: %s the 2nd bitmap (expected %s)",
+				    (unsigned long long)pfn, b2 ? "in" : "not in",
+				    ex[i].kept ? "kept" : "excluded");
+		}
 	}
 
 	/* optional comparison source */
