@@ -627,5 +627,19 @@ int main(int argc, char **argv)
 		       (char *)c.hdr + H_UTS, (char *)c.hdr + H_UTS + 130,
 		       (char *)c.hdr + H_UTS + 260, (unsigned long long)c.max_mapnr,
 		       cs_get_le32(c.hdr + H_NR_CPUS));
+	if (cmp_vmcore)
+		cs_vmcore_close(&vc);
+	if (raw_fd >= 0)
+		close(raw_fd);
+#if HAVE_ZSTD
+	ZSTD_freeDCtx(c.zd);
+#endif
+	free(notes);
+	free(c.bm1);
+	free(c.bm2);
+	free(page);
+	free(data);
+	free(want);
+	close(c.fd);
 	return 0;
 }
