@@ -53,7 +53,7 @@ case_args() {
 
 # one_run TOOL ARGS -> "wall cpu rss_kb bytes"
 one_run() {
-	local tool=$1 args=$2 out="$outdir/out.$1"
+	local tool=$1 args=$2 out="$outdir/out.${1##*/}"
 	rm -f "$out"
 	sync
 	# shellcheck disable=SC2086

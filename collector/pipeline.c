@@ -43,7 +43,7 @@ struct worker {
 	struct pipe *p;
 	pthread_t tid;
 	struct cs_codec_ctx cctx;
-	uint8_t *page;
+	uint8_t *pages;		/* BATCH_PAGES pages read from the dump */
 	int started;
 };
 
@@ -57,27 +57,52 @@ int cs_page_is_zero(const void *page, size_t size)
 	return 1;
 }
 
+/* Read the batch's pages into wk->pages: one pread per run of consecutive
+ * pfns (a batch is usually one run), falling back to page-by-page reads for a
+ * run that crosses a hole or a partly covered page. */
+static enum cs_status read_batch(struct worker *wk, struct slot *s)
+{
+	const struct cs_vmcore *vc = wk->p->cfg->k->vc;
+	size_t ps = wk->p->page_size;
+	unsigned int i = 0;
+
+	while (i < s->n) {
+		unsigned int j = i + 1;
+
+		while (j < s->n && s->pfn[j] == s->pfn[j - 1] + 1)
+			j++;
+		if (cs_vmcore_read_phys(vc, s->pfn[i] * ps, wk->pages + (size_t)i * ps,
+					(size_t)(j - i) * ps, &s->err) != CS_OK) {
+			for (unsigned int k = i; k < j; k++) {
+				enum cs_status st = cs_vmcore_read_page(vc, s->pfn[k],
+									wk->pages + (size_t)k * ps,
+									&s->err);
+				if (st != CS_OK) {
+					cs_err_prefix(&s->err, "cannot read page at pfn %#llx",
+						      (unsigned long long)s->pfn[k]);
+					return st;
+				}
+			}
+		}
+		i = j;
+	}
+	return CS_OK;
+}
+
 static void process_slot(struct worker *wk, struct slot *s)
 {
 	struct pipe *p = wk->p;
-	const struct cs_pipeline_cfg *cfg = p->cfg;
 	uint64_t zeros = 0, raws = 0;
 
-	s->status = CS_OK;
-	for (unsigned int i = 0; i < s->n; i++) {
+	s->status = read_batch(wk, s);
+	for (unsigned int i = 0; i < s->n && s->status == CS_OK; i++) {
+		const uint8_t *page = wk->pages + (size_t)i * p->page_size;
 		const void *out;
 		size_t out_len;
 		uint32_t flags;
 		enum cs_status st;
 
-		st = cs_vmcore_read_page(cfg->k->vc, s->pfn[i], wk->page, &s->err);
-		if (st != CS_OK) {
-			s->status = st;
-			cs_err_prefix(&s->err, "cannot read page at pfn %#llx",
-				      (unsigned long long)s->pfn[i]);
-			break;
-		}
-		if (p->zero_excluded && cs_page_is_zero(wk->page, p->page_size)) {
+		if (p->zero_excluded && cs_page_is_zero(page, p->page_size)) {
 			s->len[i] = 0;
 			s->flags[i] = 0;
 			zeros++;
@@ -88,7 +113,7 @@ static void process_slot(struct worker *wk, struct slot *s)
 			s->flags[i] = 0;
 			continue;
 		}
-		st = cs_codec_page(&wk->cctx, wk->page, &out, &out_len, &flags, &s->err);
+		st = cs_codec_page(&wk->cctx, page, &out, &out_len, &flags, &s->err);
 		if (st != CS_OK) {
 			s->status = st;
 			cs_err_prefix(&s->err, "cannot compress page at pfn %#llx",
@@ -245,8 +270,8 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	}
 	for (unsigned int i = 0; i < nthreads && st == CS_OK; i++) {
 		wks[i].p = &p;
-		wks[i].page = aligned_alloc(64, p.page_size);
-		if (!wks[i].page) {
+		wks[i].pages = aligned_alloc(64, BATCH_PAGES * p.page_size);
+		if (!wks[i].pages) {
 			st = cs_fail_nomem(err);
 			break;
 		}
@@ -320,7 +345,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 			if (p.need_data)
 				cs_codec_ctx_deinit(&wks[i].cctx);
 		}
-		free(wks[i].page);
+		free(wks[i].pages);
 	}
 	if (cfg->progress && st == CS_OK)
 		progress(&p, done_pages, cfg->plan->kept_pages, t0, 1);
