@@ -324,6 +324,7 @@ int main(int argc, char **argv)
 	uint64_t sub_blocks, bm_blocks, size_note, off_note, ndesc = 0, desc_off, data_start;
 	uint64_t nzero = 0, nraw = 0, ncomp = 0, nmissing = 0;
 	uint32_t codec;
+	uint64_t erase_off, erase_size, data_end = 0;
 	struct cs_err err;
 
 	memset(&c, 0, sizeof(c));
@@ -405,9 +406,16 @@ int main(int argc, char **argv)
 	c.level = cs_get_le32(sub + S_DUMP_LEVEL);
 	if (c.level > 31)
 		BAD("dump_level %u out of range", c.level);
-	if (cs_get_le32(sub + S_SPLIT) || cs_get_le64(sub + S_OFF_ERASE) ||
-	    cs_get_le64(sub + S_SIZE_ERASE))
-		BAD("split/eraseinfo fields set in a dump that has neither");
+	if (cs_get_le32(sub + S_SPLIT))
+		BAD("split dump: not supported by this checker");
+	erase_off = cs_get_le64(sub + S_OFF_ERASE);
+	erase_size = cs_get_le64(sub + S_SIZE_ERASE);
+	if (!erase_off != !erase_size)
+		BAD("eraseinfo offset %#llx with size %llu", (unsigned long long)erase_off,
+		    (unsigned long long)erase_size);
+	if (erase_size && (erase_off > c.file_size || erase_size > c.file_size - erase_off))
+		BAD("eraseinfo %#llx+%llu is beyond the end of the file",
+		    (unsigned long long)erase_off, (unsigned long long)erase_size);
 	c.max_mapnr = cs_get_le64(sub + S_MAX_MAPNR64);
 	if (!c.max_mapnr)
 		BAD("max_mapnr_64 is 0");
@@ -572,6 +580,8 @@ int main(int argc, char **argv)
 			if (!flags && size != c.bs)
 				BAD("pfn 0x%llx: raw page of %u bytes at %#llx", (unsigned long long)pfn,
 				    size, (unsigned long long)off);
+			if (off + size > data_end)
+				data_end = off + size;
 			rd(&c, data, size, off, "page data");
 			if (flags) {
 				why = decompress(&c, flags, data, size, page);
@@ -615,6 +625,10 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* eraseinfo (re-filtered dumps) follows all page data */
+	if (erase_size && erase_off < data_end)
+		BAD("eraseinfo at %#llx overlaps page data ending at %#llx",
+		    (unsigned long long)erase_off, (unsigned long long)data_end);
 	printf("kept=%llu zero=%llu raw=%llu compressed=%llu codec=%s level=%u incomplete=%d",
 	       (unsigned long long)ndesc, (unsigned long long)nzero, (unsigned long long)nraw,
 	       (unsigned long long)ncomp, codec_name(codec), c.level,
@@ -623,10 +637,10 @@ int main(int argc, char **argv)
 		printf(" missing=%llu", (unsigned long long)nmissing);
 	putchar('\n');
 	if (c.verbose)
-		printf("sysname=%s release=%s machine=%s max_mapnr=%llu nr_cpus=%u\n",
+		printf("sysname=%s release=%s machine=%s max_mapnr=%llu nr_cpus=%u eraseinfo=%llu\n",
 		       (char *)c.hdr + H_UTS, (char *)c.hdr + H_UTS + 130,
 		       (char *)c.hdr + H_UTS + 260, (unsigned long long)c.max_mapnr,
-		       cs_get_le32(c.hdr + H_NR_CPUS));
+		       cs_get_le32(c.hdr + H_NR_CPUS), (unsigned long long)erase_size);
 	if (cmp_vmcore)
 		cs_vmcore_close(&vc);
 	if (raw_fd >= 0)
