@@ -34,6 +34,7 @@
 
 struct cs_writer {
 	struct cs_target *t;
+	const struct cs_vmcore *vc;	/* for the input's eraseinfo (borrowed) */
 	unsigned int bs;		/* block size = page size */
 	unsigned int dump_level;
 	uint64_t max_mapnr;
@@ -254,6 +255,29 @@ static enum cs_status write_header(struct cs_writer *w, struct cs_err *err)
 	return CS_OK;
 }
 
+/* Re-filtering carries the input's eraseinfo over (doc/kdump-format.md §7):
+ * appended after the page data, then pointed to from the sub-header. */
+static enum cs_status write_eraseinfo(struct cs_writer *w, struct cs_err *err)
+{
+	const struct cs_vmcore *vc = w->vc;
+	uint8_t loc[16];
+	enum cs_status st;
+
+	if (!vc || !vc->eraseinfo_size)
+		return CS_OK;
+	st = put(w, vc->eraseinfo, vc->eraseinfo_size, w->data_end, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot write eraseinfo");
+	cs_put_le64(loc, w->data_end);
+	cs_put_le64(loc + 8, vc->eraseinfo_size);
+	w->data_end += vc->eraseinfo_size;
+	st = put(w, loc, sizeof(loc), w->bs + offsetof(struct cs_kdump_sub_header, offset_eraseinfo),
+		 err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot write the dump header");
+	return CS_OK;
+}
+
 static enum cs_status kdump_finish(struct cs_writer *w, struct cs_err *err)
 {
 	enum cs_status st = flush_descs(w, err);
@@ -264,7 +288,7 @@ static enum cs_status kdump_finish(struct cs_writer *w, struct cs_err *err)
 		return cs_fail(err, CS_INVALID,
 			       "kdump writer: only %llu of %llu kept pages were written",
 			       (unsigned long long)w->pages_done, (unsigned long long)w->ndesc);
-	return CS_OK;
+	return write_eraseinfo(w, err);
 }
 
 static enum cs_status kdump_mark_incomplete(struct cs_writer *w, struct cs_err *err)
@@ -375,6 +399,7 @@ static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 	if (!w)
 		return cs_fail_nomem(err);
 	w->t = t;
+	w->vc = vc;
 	w->bs = (unsigned int)bs;
 	w->dump_level = info->dump_level;
 	w->max_mapnr = plan->max_mapnr;

@@ -63,7 +63,8 @@ static void account(struct mm_walk *w, uint64_t pfn, enum cs_page_class c)
 	struct cs_plan *p = w->plan;
 
 	p->count[c]++;
-	if (cs_page_class_excluded(c, w->level)) {
+	/* a page without data in the input is not kept anyway */
+	if (cs_page_class_excluded(c, w->level) && cs_bit_test(p->keep, pfn)) {
 		cs_bit_clear(p->keep, pfn);
 		p->excluded[c]++;
 	}
@@ -206,23 +207,17 @@ static void walk_section(struct mm_walk *w, uint64_t map, uint64_t start, uint64
 	}
 }
 
-static void mark_present(struct cs_plan *p, const struct cs_vmcore *vc, unsigned int shift)
+/* 1st bitmap = present RAM in the input; keep starts as the pages that have
+ * data.  A page an earlier run excluded (re-filtering a kdump file, an ELF
+ * hole with filesz < memsz) is present without data and is never kept. */
+static enum cs_status mark_present(struct cs_plan *p, const struct cs_vmcore *vc,
+				   uint64_t bytes, struct cs_err *err)
 {
-	for (size_t i = 0; i < vc->nseg; i++) {
-		const struct cs_segment *s = &vc->seg[i];
-		uint64_t first, last;
-
-		if (!s->file_size)
-			continue;
-		first = s->phys >> shift;
-		last = (s->phys + s->file_size - 1) >> shift;
-		for (uint64_t pfn = first; pfn <= last && pfn < p->max_mapnr; pfn++) {
-			/* only the edge pages can be partial; ask the source */
-			if ((pfn == first || pfn == last) && !cs_vmcore_pfn_present(vc, pfn))
-				continue;
-			cs_bit_set(p->present, pfn);
-		}
-	}
+	cs_vmcore_bitmaps(vc, p->present, p->keep, p->max_mapnr);
+	for (uint64_t i = 0; i < bytes; i++)
+		p->keep[i] &= p->present[i];
+	(void)err;
+	return CS_OK;
 }
 
 static uint64_t popcount_bm(const uint8_t *bm, uint64_t bytes)
@@ -290,8 +285,9 @@ enum cs_status cs_plan_build(struct cs_plan *plan, const struct cs_kernel *k,
 		st = cs_fail_nomem(err);
 		goto out;
 	}
-	mark_present(plan, vc, shift);
-	memcpy(plan->keep, plan->present, bytes);
+	st = mark_present(plan, vc, bytes, err);
+	if (st)
+		goto out;
 
 	/* EXTREME when the root array is shorter than the section count */
 	per_root = vi->have.len_mem_section && vi->len_mem_section == nr_sections

@@ -14,8 +14,9 @@
 
 struct cs_plan {
 	uint64_t max_mapnr;		/* bitmaps cover pfns [0, max_mapnr) */
-	uint8_t *present;		/* 1st bitmap: pfn has data in the input */
-	uint8_t *keep;			/* 2nd bitmap before the zero test */
+	uint8_t *present;		/* 1st bitmap: pfn is RAM in the input */
+	uint8_t *keep;			/* 2nd bitmap before the zero test: has data
+				 * in the input and not excluded by class */
 	unsigned int dump_level;
 	/* pages per class among present pfns, whatever the level */
 	uint64_t count[CS_PC_COUNT];

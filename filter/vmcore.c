@@ -1,18 +1,18 @@
-/* vmcore.c - ELF64 dump input: program headers, notes, physical reads.
+/* vmcore.c - the dump-source dispatcher: probe the magic, pick the ops.
  *
- * Headers come from libelf opened with ELF_C_READ on the fd, so nothing but
- * the ELF and program headers is read up front (/proc/vmcore can be many
- * GiB).  gelf_getphdr() follows e_phoff, which matters for QEMU's
- * dump-guest-memory files (program headers after the section headers), and
- * elf_getphdrnum() resolves PN_XNUM.  Memory itself is read with pread() on
- * the shared fd, so reads are thread-safe.
+ *   "\x7fELF"            ELF64 core              filter/source_elf.c
+ *   "KDUMP   "/"DISKDUMP" kdump-compressed       filter/source_kdump.c
+ *   "makedumpfile"       flattened stream of either: filter/source_flat.c
+ *                        builds the offset map, then the format inside is
+ *                        probed again and parsed through the map.
+ *
+ * Also the helpers every source shares: the one pread path (plain or mapped)
+ * and the ELF note walk (kdump files carry the same notes).
  */
-#include "filter/vmcore.h"
+#include "filter/source.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,28 +20,17 @@
 
 #include "lib/io.h"
 
-/* Sanity bounds for garbage headers.  A real /proc/vmcore has one PT_LOAD per
- * RAM range (hundreds at most, QEMU up to ~65k with PN_XNUM) and a few KiB of
- * notes per CPU. */
-#define MAX_PHNUM	(1u << 20)
-#define MAX_NOTES_SIZE	((uint64_t)64 << 20)
-
 #define NOTE_ALIGN(x)	(((x) + 3) & ~(uint64_t)3)
 
-static int seg_cmp(const void *a, const void *b)
+enum cs_status cs_src_pread(const struct cs_vmcore *vc, void *buf, size_t len, uint64_t off,
+			    struct cs_err *err)
 {
-	const struct cs_segment *x = a, *y = b;
-
-	if (x->phys != y->phys)
-		return x->phys < y->phys ? -1 : 1;
-	/* larger first, so a contained duplicate sorts after its container */
-	if (x->mem_size != y->mem_size)
-		return x->mem_size > y->mem_size ? -1 : 1;
-	return 0;
+	if (vc->flat)
+		return cs_flat_map_pread(vc->flat, vc->fd, vc->path, buf, len, off, err);
+	return cs_pread_all(vc->fd, buf, len, off, vc->path, err);
 }
 
-/* Walk one PT_NOTE segment's notes: count CPUs, find VMCOREINFO. */
-static enum cs_status scan_notes(struct cs_vmcore *vc, uint64_t start, uint64_t size,
+enum cs_status cs_src_scan_notes(struct cs_vmcore *vc, uint64_t start, uint64_t size,
 				 struct cs_err *err)
 {
 	const uint8_t *p = vc->notes;
@@ -90,8 +79,7 @@ static enum cs_status scan_notes(struct cs_vmcore *vc, uint64_t start, uint64_t 
 	return CS_OK;
 }
 
-/* PAGESIZE is the one VMCOREINFO key this layer needs (read_page). */
-static unsigned int note_page_size(const struct cs_vmcore *vc)
+unsigned int cs_src_note_page_size(const struct cs_vmcore *vc)
 {
 	const char *s = vc->vmcoreinfo, *e = s + vc->vmcoreinfo_size;
 
@@ -115,183 +103,29 @@ static unsigned int note_page_size(const struct cs_vmcore *vc)
 	return 4096;
 }
 
-static enum cs_status read_headers(struct cs_vmcore *vc, Elf *elf, struct cs_err *err)
+/* Which parser for the first bytes of the (logical) file; NULL if none. */
+static const struct cs_source_ops *probe(const uint8_t *m, size_t n)
 {
-	GElf_Ehdr eh;
-	size_t phnum, nload = 0;
-	uint64_t notes_total = 0;
-	enum cs_status st;
+	if (n >= 4 && !memcmp(m, "\177ELF", 4))
+		return &cs_source_elf;
+	if (n >= 8 && (!memcmp(m, "KDUMP   ", 8) || !memcmp(m, "DISKDUMP", 8)))
+		return &cs_source_kdump;
+	return NULL;
+}
 
-	if (elf_kind(elf) != ELF_K_ELF)
-		return cs_fail(err, CS_CORRUPT, "%s: not an ELF file", vc->path);
-	if (!gelf_getehdr(elf, &eh))
-		return cs_fail(err, CS_CORRUPT, "%s: bad ELF header: %s", vc->path, elf_errmsg(-1));
-	vc->elf_class = eh.e_ident[EI_CLASS];
-	vc->machine = eh.e_machine;
-	if (vc->elf_class != ELFCLASS64)
-		return cs_fail(err, CS_NOTSUPP, "%s: only ELF64 dumps are supported (ELF class %u)",
-			       vc->path, vc->elf_class);
-	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return cs_fail(err, CS_NOTSUPP, "%s: only little-endian dumps are supported",
-			       vc->path);
-	if (eh.e_type != ET_CORE)
-		return cs_fail(err, CS_CORRUPT, "%s: not an ELF core file (e_type %u)",
-			       vc->path, (unsigned int)eh.e_type);
-	/* say "truncated" rather than whatever libelf makes of a short table */
-	if (vc->file_size && eh.e_phnum != PN_XNUM &&
-	    eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize > vc->file_size)
-		return cs_fail(err, CS_CORRUPT,
-			       "%s: program header table (offset %#llx, %u entries) extends beyond the end of the file (%#llx bytes)",
-			       vc->path, (unsigned long long)eh.e_phoff, (unsigned int)eh.e_phnum,
-			       (unsigned long long)vc->file_size);
-	if (elf_getphdrnum(elf, &phnum) != 0)
-		return cs_fail(err, CS_CORRUPT, "%s: bad program header count: %s",
-			       vc->path, elf_errmsg(-1));
-	if (phnum == 0)
-		return cs_fail(err, CS_CORRUPT, "%s: no program headers", vc->path);
-	if (phnum > MAX_PHNUM ||
-	    (vc->file_size && (uint64_t)phnum * sizeof(Elf64_Phdr) > vc->file_size))
-		return cs_fail(err, CS_CORRUPT, "%s: absurd program header count %zu", vc->path, phnum);
-
-	/* first pass: sizes */
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-		uint64_t tab_end = eh.e_phoff + (uint64_t)phnum * sizeof(Elf64_Phdr);
-
-		if (!gelf_getphdr(elf, (int)i, &ph))
-			return cs_fail(err, CS_CORRUPT, "%s: cannot read program header %zu: %s",
-				       vc->path, i, elf_errmsg(-1));
-		/* a garbage e_phnum makes the table run into the notes and the
-		 * memory image; real writers never overlap them */
-		if ((ph.p_type == PT_LOAD || ph.p_type == PT_NOTE) && ph.p_filesz &&
-		    ph.p_offset < tab_end && eh.e_phoff < ph.p_offset + ph.p_filesz)
-			return cs_fail(err, CS_CORRUPT,
-				       "%s: program header table (offset %#llx, %zu entries) overlaps the data of segment %zu at offset %#llx",
-				       vc->path, (unsigned long long)eh.e_phoff, phnum, i,
-				       (unsigned long long)ph.p_offset);
-		if (ph.p_type == PT_LOAD) {
-			nload++;
-		} else if (ph.p_type == PT_NOTE) {
-			if (ph.p_filesz > MAX_NOTES_SIZE || notes_total + ph.p_filesz > MAX_NOTES_SIZE)
-				return cs_fail(err, CS_CORRUPT,
-					       "%s: note segment %zu at offset %#llx: absurd size %#llx",
-					       vc->path, i, (unsigned long long)ph.p_offset,
-					       (unsigned long long)ph.p_filesz);
-			notes_total += ph.p_filesz;
-		}
-	}
-	if (nload == 0)
-		return cs_fail(err, CS_CORRUPT, "%s: no PT_LOAD segments", vc->path);
-
-	vc->seg = calloc(nload, sizeof(*vc->seg));
-	vc->notes = malloc(notes_total ? notes_total : 1);
-	if (!vc->seg || !vc->notes)
-		return cs_fail_nomem(err);
-
-	/* second pass: collect */
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, (int)i, &ph))
-			return cs_fail(err, CS_CORRUPT, "%s: cannot read program header %zu: %s",
-				       vc->path, i, elf_errmsg(-1));
-		if (ph.p_type == PT_NOTE) {
-			uint64_t at = vc->notes_size;
-
-			if (ph.p_offset + ph.p_filesz < ph.p_offset ||
-			    (vc->file_size && ph.p_offset + ph.p_filesz > vc->file_size))
-				return cs_fail(err, CS_CORRUPT,
-					       "%s: note segment %zu (offset %#llx, size %#llx) is beyond the end of the file (%#llx bytes)",
-					       vc->path, i, (unsigned long long)ph.p_offset,
-					       (unsigned long long)ph.p_filesz,
-					       (unsigned long long)vc->file_size);
-			st = cs_pread_all(vc->fd, vc->notes + at, ph.p_filesz, ph.p_offset,
-					  vc->path, err);
-			if (st)
-				return cs_err_prefix(err, "cannot read notes");
-			vc->notes_size += ph.p_filesz;
-			st = scan_notes(vc, at, ph.p_filesz, err);
-			if (st)
-				return st;
-		} else if (ph.p_type == PT_LOAD) {
-			struct cs_segment *s;
-
-			if (ph.p_memsz == 0)
-				continue;
-			if (ph.p_filesz > ph.p_memsz ||
-			    ph.p_paddr + ph.p_memsz < ph.p_paddr ||
-			    ph.p_offset + ph.p_filesz < ph.p_offset)
-				return cs_fail(err, CS_CORRUPT,
-					       "%s: bad PT_LOAD %zu: paddr %#llx memsz %#llx offset %#llx filesz %#llx",
-					       vc->path, i, (unsigned long long)ph.p_paddr,
-					       (unsigned long long)ph.p_memsz,
-					       (unsigned long long)ph.p_offset,
-					       (unsigned long long)ph.p_filesz);
-			s = &vc->seg[vc->nseg++];
-			s->phys = ph.p_paddr;
-			s->virt = ph.p_vaddr;
-			s->mem_size = ph.p_memsz;
-			s->file_off = ph.p_offset;
-			s->file_size = ph.p_filesz;
-			/* A file cut short (disk full while saving a copy): only the
-			 * bytes actually present are data, the rest is a hole.  Not
-			 * knowable for /proc files reporting st_size 0. */
-			if (vc->file_size && s->file_off + s->file_size > vc->file_size) {
-				uint64_t have = s->file_off >= vc->file_size ? 0
-						: vc->file_size - s->file_off;
-
-				vc->truncated_bytes += s->file_size - have;
-				s->file_size = have;
-			}
-		}
-	}
-	if (vc->nseg == 0)
-		return cs_fail(err, CS_CORRUPT, "%s: no PT_LOAD segments", vc->path);
-
-	qsort(vc->seg, vc->nseg, sizeof(*vc->seg), seg_cmp);
-	/* kexec-tools' elfcorehdr describes the kernel image twice: its own
-	 * PT_LOAD (kernel-text virtual addresses) inside the RAM range that
-	 * also holds it.  A segment wholly inside the previous one is such a
-	 * second view and is dropped; a partial overlap has no sane meaning. */
-	{
-		size_t out = 0;
-
-		for (size_t i = 0; i < vc->nseg; i++) {
-			struct cs_segment *s = &vc->seg[i];
-
-			if (out) {
-				struct cs_segment *prev = &vc->seg[out - 1];
-				uint64_t pend = prev->phys + prev->mem_size;
-
-				if (s->phys < pend) {
-					if (s->phys + s->mem_size <= pend)
-						continue;
-					return cs_fail(err, CS_CORRUPT,
-						       "%s: overlapping PT_LOAD segments: [%#llx-%#llx) and [%#llx-%#llx)",
-						       vc->path, (unsigned long long)prev->phys,
-						       (unsigned long long)pend,
-						       (unsigned long long)s->phys,
-						       (unsigned long long)(s->phys + s->mem_size));
-				}
-			}
-			vc->seg[out++] = *s;
-		}
-		vc->nseg = out;
-	}
-	vc->page_size = note_page_size(vc);
-	{
-		const struct cs_segment *last = &vc->seg[vc->nseg - 1];
-		uint64_t end = last->phys + last->mem_size;
-
-		vc->max_pfn = end / vc->page_size + (end % vc->page_size != 0);
-	}
-	return CS_OK;
+static size_t magic_len(const struct cs_vmcore *vc)
+{
+	if (vc->file_size == 0)		/* /proc/vmcore: trust the read */
+		return 16;
+	return vc->file_size < 16 ? (size_t)vc->file_size : 16;
 }
 
 enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_err *err)
 {
 	struct stat sb;
-	Elf *elf;
+	uint8_t m[16];
+	size_t n;
+	struct cs_flat_map *map = NULL;
 	enum cs_status st;
 
 	memset(vc, 0, sizeof(*vc));
@@ -302,26 +136,55 @@ enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_
 	vc->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (vc->fd < 0) {
 		st = cs_fail_errno(err, errno, "cannot open %s", path);
-		cs_vmcore_close(vc);
-		return st;
+		goto fail;
 	}
 	if (fstat(vc->fd, &sb) == 0 && S_ISREG(sb.st_mode))
 		vc->file_size = (uint64_t)sb.st_size;
 	if (vc->file_size == 0 && S_ISREG(sb.st_mode) && strncmp(path, "/proc/", 6) != 0) {
-		cs_vmcore_close(vc);
-		return cs_fail(err, CS_CORRUPT, "%s: empty file", path);
+		st = cs_fail(err, CS_CORRUPT, "%s: empty file", path);
+		goto fail;
 	}
-	elf_version(EV_CURRENT);
-	elf = elf_begin(vc->fd, ELF_C_READ, NULL);
-	if (!elf) {
-		st = cs_fail(err, CS_CORRUPT, "%s: not an ELF file: %s", path, elf_errmsg(-1));
-		cs_vmcore_close(vc);
-		return st;
+	memset(m, 0, sizeof(m));
+	n = magic_len(vc);
+	st = cs_src_pread(vc, m, n, 0, err);
+	if (st != CS_OK) {
+		cs_err_prefix(err, "cannot read the file header");
+		goto fail;
 	}
-	st = read_headers(vc, elf, err);
-	elf_end(elf);
-	if (st)
-		cs_vmcore_close(vc);
+	if (n >= 13 && !memcmp(m, "makedumpfile", 13)) {
+		int cut;
+
+		st = cs_flat_map_build(vc->fd, path, vc->file_size, &map, err);
+		if (st != CS_OK)
+			goto fail;
+		vc->flat = map;
+		vc->file_size = cs_flat_map_size(map, &cut);
+		/* a stream without its terminator is like a dump cut short */
+		vc->incomplete = cut;
+		memset(m, 0, sizeof(m));
+		n = magic_len(vc);
+		st = cs_src_pread(vc, m, n, 0, err);
+		if (st != CS_OK) {
+			cs_err_prefix(err, "cannot read the flattened image header");
+			goto fail;
+		}
+	}
+	vc->ops = probe(m, n);
+	if (!vc->ops) {
+		st = cs_fail(err, CS_CORRUPT,
+			     "%s: unknown dump format (not ELF, kdump-compressed or flattened)%s",
+			     path, map ? " inside the flattened stream" : "");
+		goto fail;
+	}
+	st = vc->ops->open(vc, err);
+	if (st != CS_OK)
+		goto fail;
+	if (!vc->format)
+		vc->format = map ? (vc->ops == &cs_source_elf ? "flattened ELF" : "flattened kdump")
+				 : vc->ops->name;
+	return CS_OK;
+fail:
+	cs_vmcore_close(vc);
 	return st;
 }
 
@@ -329,109 +192,43 @@ void cs_vmcore_close(struct cs_vmcore *vc)
 {
 	if (!vc)
 		return;
+	if (vc->ops && vc->ops->close)
+		vc->ops->close(vc);
 	if (vc->fd >= 0)
 		close(vc->fd);
+	cs_flat_map_destroy((struct cs_flat_map *)vc->flat);
 	free(vc->path);
 	free(vc->seg);
 	free(vc->notes);
+	free(vc->eraseinfo);
 	memset(vc, 0, sizeof(*vc));
 	vc->fd = -1;
-}
-
-/* Index of the last segment starting at or below @addr, or -1. */
-static long seg_find(const struct cs_vmcore *vc, uint64_t addr)
-{
-	size_t lo = 0, hi = vc->nseg;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (vc->seg[mid].phys <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (long)lo - 1;
 }
 
 enum cs_status cs_vmcore_read_phys(const struct cs_vmcore *vc, uint64_t paddr,
 				   void *buf, size_t len, struct cs_err *err)
 {
-	uint8_t *p = buf;
-
-	while (len) {
-		long i = seg_find(vc, paddr);
-		const struct cs_segment *s;
-		uint64_t in, n;
-		enum cs_status st;
-
-		if (i < 0 || paddr - vc->seg[i].phys >= vc->seg[i].file_size)
-			return cs_fail(err, CS_NODATA, "physical address %#llx is not in the dump",
-				       (unsigned long long)paddr);
-		s = &vc->seg[i];
-		in = paddr - s->phys;
-		n = s->file_size - in;
-		if (n > len)
-			n = len;
-		st = cs_pread_all(vc->fd, p, (size_t)n, s->file_off + in, vc->path, err);
-		if (st)
-			return cs_err_prefix(err, "cannot read physical address %#llx",
-					     (unsigned long long)paddr);
-		p += n;
-		paddr += n;
-		len -= (size_t)n;
-	}
-	return CS_OK;
-}
-
-int cs_vmcore_pfn_present(const struct cs_vmcore *vc, uint64_t pfn)
-{
-	uint64_t a = pfn * vc->page_size, b = a + vc->page_size;
-
-	if (pfn >= vc->max_pfn)
-		return 0;
-	/* segments do not overlap: only the one holding @a and those starting
-	 * inside the page can contribute */
-	for (long i = seg_find(vc, b - 1); i >= 0; i--) {
-		const struct cs_segment *s = &vc->seg[i];
-
-		if (s->phys + s->mem_size <= a)
-			break;
-		if (s->file_size && s->phys + s->file_size > a)
-			return 1;
-	}
-	return 0;
+	return vc->ops->read_phys(vc, paddr, buf, len, err);
 }
 
 enum cs_status cs_vmcore_read_page(const struct cs_vmcore *vc, uint64_t pfn,
 				   void *buf, struct cs_err *err)
 {
-	uint64_t a = pfn * vc->page_size, b = a + vc->page_size;
-	int got = 0;
+	return vc->ops->read_page(vc, pfn, buf, err);
+}
 
-	memset(buf, 0, vc->page_size);
-	if (pfn < vc->max_pfn) {
-		for (long i = seg_find(vc, b - 1); i >= 0; i--) {
-			const struct cs_segment *s = &vc->seg[i];
-			uint64_t from, to;
-			enum cs_status st;
+int cs_vmcore_pfn_present(const struct cs_vmcore *vc, uint64_t pfn)
+{
+	return vc->ops->pfn_present(vc, pfn);
+}
 
-			if (s->phys + s->mem_size <= a)
-				break;
-			from = s->phys > a ? s->phys : a;
-			to = s->phys + s->file_size < b ? s->phys + s->file_size : b;
-			if (from >= to)
-				continue;
-			st = cs_pread_all(vc->fd, (uint8_t *)buf + (from - a), (size_t)(to - from),
-					  s->file_off + (from - s->phys), vc->path, err);
-			if (st)
-				return cs_err_prefix(err, "cannot read pfn %#llx",
-						     (unsigned long long)pfn);
-			got = 1;
-		}
-	}
-	if (!got)
-		return cs_fail(err, CS_NODATA, "pfn %#llx is not in the dump",
-			       (unsigned long long)pfn);
-	return CS_OK;
+int cs_vmcore_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
+{
+	return vc->ops->pfn_has_data(vc, pfn);
+}
+
+void cs_vmcore_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
+		       uint64_t max_mapnr)
+{
+	vc->ops->bitmaps(vc, present, data, max_mapnr);
 }

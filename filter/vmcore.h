@@ -1,11 +1,22 @@
 /* vmcore.h - an opened dump source: the physical memory image plus its notes.
  *
- * Today: ELF64 cores (/proc/vmcore, a saved copy, QEMU dump-guest-memory
- * output; program headers found through e_phoff).  Later: kdump-compressed,
- * flattened and split inputs behind the same interface (struct cs_source_ops).
+ * One interface over every input format (filter/source.h has the ops table):
+ *  - ELF64 cores (/proc/vmcore, a saved copy, QEMU dump-guest-memory output,
+ *    makedumpfile/coresift -E output): filter/source_elf.c;
+ *  - kdump-compressed files ("KDUMP   ", old "DISKDUMP"), makedumpfile's,
+ *    QEMU's or ours: filter/source_kdump.c;
+ *  - either of them as a flattened stream (-F, "makedumpfile" signature),
+ *    read in place through an offset map: filter/source_flat.c.
+ * cs_vmcore_open() probes the magic and picks the ops.
  *
- * Reading is thread-safe: cs_vmcore_read_phys() only uses pread() on a shared
- * fd and the immutable segment table.
+ * A pfn has two properties: it is *present* (RAM in the input: kdump 1st
+ * bitmap, ELF inside a PT_LOAD's memsz) and it *has data* (kdump 2nd bitmap
+ * with a written descriptor, ELF inside filesz).  A page the input excluded is
+ * present without data: reading it gives CS_NODATA, and the plan never keeps
+ * it (nothing is invented when re-filtering).
+ *
+ * Reading is thread-safe: sources only use pread() on a shared fd, immutable
+ * tables, and per-call (pooled) decompression state.
  */
 #ifndef CS_VMCORE_H
 #define CS_VMCORE_H
@@ -15,9 +26,9 @@
 
 #include "lib/error.h"
 
-/* One PT_LOAD: physical range [phys, phys + mem_size); the first file_size
- * bytes are in the file at file_off, the rest (file_size < mem_size) is a
- * hole that reads as "no data". */
+/* One PT_LOAD of an ELF input: physical range [phys, phys + mem_size); the
+ * first file_size bytes are in the file at file_off, the rest (file_size <
+ * mem_size) is a hole that reads as "no data". */
 struct cs_segment {
 	uint64_t phys;
 	uint64_t virt;
@@ -26,43 +37,66 @@ struct cs_segment {
 	uint64_t file_size;
 };
 
+struct cs_source_ops;
+struct cs_flat_map;
+
 struct cs_vmcore {
 	int fd;
 	char *path;
-	uint64_t file_size;	/* st_size; 0 for /proc/vmcore-like files that lie */
+	uint64_t file_size;	/* st_size (flattened: size of the rebuilt image);
+				 * 0 for /proc/vmcore-like files that lie */
+	const struct cs_source_ops *ops;
+	void *priv;		/* the source's own state */
+	const struct cs_flat_map *flat;	/* non-NULL: reads go through the map */
+	const char *format;	/* "elf", "kdump", "flattened kdump", ... */
 	unsigned int elf_class;	/* ELFCLASS64 */
 	unsigned int machine;	/* EM_X86_64 */
-	size_t nseg;
+	size_t nseg;		/* ELF inputs only */
 	struct cs_segment *seg;	/* sorted by phys */
-	uint8_t *notes;		/* all PT_NOTE segments, concatenated verbatim */
+	uint8_t *notes;		/* all ELF notes, concatenated verbatim */
 	size_t notes_size;
 	unsigned int nr_cpus;	/* NT_PRSTATUS notes */
 	const char *vmcoreinfo;	/* points into notes; NOT NUL-terminated */
 	size_t vmcoreinfo_size;
 	uint64_t vmcoreinfo_off; /* offset of the VMCOREINFO desc within notes */
-	uint64_t max_pfn;	/* highest pfn with a segment + 1 */
-	unsigned int page_size;	/* from VMCOREINFO PAGESIZE, else 4096 */
+	uint64_t max_pfn;	/* highest present pfn + 1 */
+	unsigned int page_size;	/* from VMCOREINFO PAGESIZE (kdump: block_size), else 4096 */
 	uint64_t truncated_bytes; /* PT_LOAD data past EOF (file cut short): read as holes */
+	/* what an earlier filtering run left (kdump inputs; 0/NULL for ELF) */
+	unsigned int dump_level; /* the input's -d level: a re-filter ORs it in */
+	uint32_t status;	/* kdump header status bits (codec, 0x8 incomplete) */
+	int incomplete;		/* pages after a cut read as no data */
+	uint8_t *eraseinfo;	/* the input's eraseinfo text, carried over */
+	size_t eraseinfo_size;
 };
 
-/* Open @path and read its headers and notes. On failure @vc is left closed. */
+/* Open @path, probe its format, read its headers and notes.  On failure @vc
+ * is left closed. */
 enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_err *err);
 void cs_vmcore_close(struct cs_vmcore *vc);
 
-/* Read @len bytes of physical memory at @paddr.  Ranges that cross segment
- * boundaries are fine as long as every byte has file data; a byte in a hole or
- * outside every segment gives CS_NODATA ("physical address 0x... is not in the
- * dump"). */
+/* Read @len bytes of physical memory at @paddr.  Ranges that cross page or
+ * segment boundaries are fine as long as every byte has data; a byte without
+ * data gives CS_NODATA ("physical address 0x... is not in the dump"). */
 enum cs_status cs_vmcore_read_phys(const struct cs_vmcore *vc, uint64_t paddr,
 				   void *buf, size_t len, struct cs_err *err);
 
-/* Does pfn @pfn have file data for its whole page?  (1st bitmap semantics;
- * a page only partly covered, like pfn 0x9f on PC guests, counts as present:
- * the covered bytes are read and the rest is zero-filled by read_page.) */
+/* Does pfn @pfn have data (at least one byte: a page only partly covered,
+ * like pfn 0x9f on PC guests, counts; read_page zero-fills the rest)? */
+int cs_vmcore_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn);
+
+/* Is pfn @pfn RAM in the input (with or without data)? */
 int cs_vmcore_pfn_present(const struct cs_vmcore *vc, uint64_t pfn);
 
+/* Fill the two bitmaps for pfns [0, @max_mapnr) (bit p = byte p/8, bit p%8;
+ * both zeroed by the caller): @present as cs_vmcore_pfn_present, @data as
+ * cs_vmcore_pfn_has_data.  Done per range, not per pfn. */
+void cs_vmcore_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
+		       uint64_t max_mapnr);
+
 /* Read one page; bytes of the page outside any segment read as zero, but at
- * least one byte must be present (else CS_NODATA). */
+ * least one byte must have data (else CS_NODATA).  A page that fails to
+ * decompress is CS_CORRUPT naming the pfn and the file offset. */
 enum cs_status cs_vmcore_read_page(const struct cs_vmcore *vc, uint64_t pfn,
 				   void *buf, struct cs_err *err);
 

@@ -1,0 +1,649 @@
+/* source_kdump.c - kdump-compressed input ("KDUMP   ", old "DISKDUMP"):
+ * makedumpfile's, QEMU's or our own output, to re-filter or re-compress it.
+ *
+ * Layout (doc/kdump-format.md): header (block 0, LP64, versions 1-6),
+ * sub-header + copied ELF notes, the 1st bitmap (present RAM) and the 2nd
+ * (pages with a descriptor), the descriptor table (24 bytes per set 2nd-bitmap
+ * bit, in pfn order), page data.  Each page is decompressed by the codec its
+ * descriptor's flags name (compress/codec.h), so mixed-codec files read too.
+ *
+ * Every header, bitmap and descriptor field is checked against the file size
+ * before use.  A dump flagged incomplete (status 0x8, or a flattened stream
+ * without its terminator) has descriptors with offset 0 (never written) and
+ * maybe a short descriptor table or data area: those pages read as no data
+ * and the run proceeds.
+ *
+ * Thread safety: the bitmaps and rank table are immutable after open; page
+ * reads use pread and a decompression context taken from a small pool under
+ * a mutex (one context per concurrent reader, created on demand, reused).
+ * read_phys, used for page tables and struct pages, goes through a small
+ * direct-mapped page cache under the same mutex.
+ */
+#include "config.h"
+
+#include "filter/source.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compress/codec.h"
+#include "lib/io.h"
+
+/* header (block 0) and sub-header offsets, LP64 */
+#define H_SIG		0
+#define H_VERSION	8
+#define H_MACHINE	(12 + 4 * 65)
+#define H_STATUS	424
+#define H_BLOCK_SIZE	428
+#define H_SUB_HDR_SIZE	432
+#define H_BITMAP_BLOCKS	436
+#define H_MAX_MAPNR	440
+#define H_NR_CPUS	460
+#define H_SIZE		464
+#define S_DUMP_LEVEL	8
+#define S_SPLIT		12
+#define S_START_PFN	16
+#define S_END_PFN	24
+#define S_OFF_VMCOREINFO 32
+#define S_SIZE_VMCOREINFO 40
+#define S_OFF_NOTE	48
+#define S_SIZE_NOTE	56
+#define S_OFF_ERASEINFO	64
+#define S_SIZE_ERASEINFO 72
+#define S_START_PFN_64	80
+#define S_END_PFN_64	88
+#define S_MAX_MAPNR_64	96
+#define S_SIZE		104
+#define PD_SIZE		24
+
+#define ST_INCOMPLETE	0x8
+#define CODEC_FLAGS	(CS_DH_COMPRESSED_ZLIB | CS_DH_COMPRESSED_LZO | \
+			 CS_DH_COMPRESSED_SNAPPY | CS_DH_COMPRESSED_ZSTD)
+
+#define MAX_NOTES_SIZE	((uint64_t)64 << 20)
+#define MAX_ERASEINFO	((uint64_t)64 << 20)
+#define MAX_MAPNR_LIMIT	((uint64_t)1 << 40)	/* 4 PiB of 4 KiB pages */
+#define RANK_SHIFT	12
+#define CACHE_PAGES	64
+#define NCODEC_SLOTS	6			/* log2 of the highest codec flag + 1 */
+
+struct dslot {
+	struct dslot *next;
+	void *state[NCODEC_SLOTS];		/* by flag bit */
+	uint8_t *in;				/* one block of stored bytes */
+	uint8_t *page;				/* one decompressed page */
+};
+
+struct kd {
+	unsigned int bs;
+	uint64_t max_mapnr;
+	uint8_t *bm1, *bm2;			/* as in the file */
+	uint8_t *data;				/* bm2 minus unwritten pages (may be bm2) */
+	uint64_t *rank;				/* set bm2 bits before each 4096-pfn block */
+	uint64_t desc_off, ndesc;
+	pthread_mutex_t lock;
+	struct dslot *free;
+	uint64_t cache_pfn[CACHE_PAGES];	/* UINT64_MAX: empty */
+	uint8_t *cache;				/* CACHE_PAGES pages */
+};
+
+static int bit(const uint8_t *bm, uint64_t pfn)
+{
+	return bm[pfn >> 3] >> (pfn & 7) & 1;
+}
+
+static unsigned int flag_slot(uint32_t flag)
+{
+	return (unsigned int)__builtin_ctz(flag);
+}
+
+static void slot_destroy(struct dslot *s)
+{
+	if (!s)
+		return;
+	for (unsigned int i = 0; i < NCODEC_SLOTS; i++) {
+		const struct cs_codec *c = cs_codec_by_flag(1u << i);
+
+		if (s->state[i] && c)
+			c->fini(s->state[i]);
+	}
+	free(s->in);
+	free(s->page);
+	free(s);
+}
+
+static struct dslot *slot_get(struct kd *kd)
+{
+	struct dslot *s;
+
+	pthread_mutex_lock(&kd->lock);
+	s = kd->free;
+	if (s)
+		kd->free = s->next;
+	pthread_mutex_unlock(&kd->lock);
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->in = malloc(kd->bs);
+	s->page = malloc(kd->bs);
+	if (!s->in || !s->page) {
+		slot_destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void slot_put(struct kd *kd, struct dslot *s)
+{
+	pthread_mutex_lock(&kd->lock);
+	s->next = kd->free;
+	kd->free = s;
+	pthread_mutex_unlock(&kd->lock);
+}
+
+static uint64_t rank_of(const struct kd *kd, uint64_t pfn)
+{
+	uint64_t n = kd->rank[pfn >> RANK_SHIFT];
+
+	for (uint64_t p = pfn >> RANK_SHIFT << RANK_SHIFT; p < pfn;) {
+		if (!(p & 63) && p + 64 <= pfn) {
+			uint64_t v;
+
+			memcpy(&v, kd->bm2 + p / 8, 8);
+			n += (uint64_t)__builtin_popcountll(v);
+			p += 64;
+		} else {
+			n += (uint64_t)bit(kd->bm2, p);
+			p++;
+		}
+	}
+	return n;
+}
+
+/* Read pfn's descriptor; CS_NODATA when it was never written. */
+static enum cs_status get_desc(const struct cs_vmcore *vc, const struct kd *kd, uint64_t pfn,
+			       uint64_t *off, uint32_t *size, uint32_t *flags, uint64_t *doffp,
+			       struct cs_err *err)
+{
+	uint64_t doff = kd->desc_off + rank_of(kd, pfn) * PD_SIZE;
+	uint8_t pd[PD_SIZE];
+	enum cs_status st;
+
+	*doffp = doff;
+	if (doff + PD_SIZE > vc->file_size) {
+		if (vc->incomplete)
+			return cs_fail(err, CS_NODATA, "pfn %#llx was not written (incomplete dump)",
+				       (unsigned long long)pfn);
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: pfn %#llx: page descriptor at %#llx is beyond the end of the file (%#llx bytes)",
+			       vc->path, (unsigned long long)pfn, (unsigned long long)doff,
+			       (unsigned long long)vc->file_size);
+	}
+	st = cs_src_pread(vc, pd, sizeof(pd), doff, err);
+	if (st)
+		return cs_err_prefix(err, "cannot read the page descriptor of pfn %#llx",
+				     (unsigned long long)pfn);
+	*off = cs_get_le64(pd);
+	*size = cs_get_le32(pd + 8);
+	*flags = cs_get_le32(pd + 12);
+	/* offset 0 is the header: a descriptor never written (crash: incomplete) */
+	if (*off == 0)
+		return cs_fail(err, CS_NODATA, "pfn %#llx was not written (incomplete dump)",
+			       (unsigned long long)pfn);
+	if (*size == 0 || *size > kd->bs)
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: pfn %#llx: page descriptor at %#llx: bad size %u (block size %u)",
+			       vc->path, (unsigned long long)pfn, (unsigned long long)doff, *size, kd->bs);
+	if (*off > vc->file_size || *size > vc->file_size - *off) {
+		if (vc->incomplete)
+			return cs_fail(err, CS_NODATA, "pfn %#llx was not written (incomplete dump)",
+				       (unsigned long long)pfn);
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: pfn %#llx: page data at %#llx (%u bytes) is beyond the end of the file (%#llx bytes)",
+			       vc->path, (unsigned long long)pfn, (unsigned long long)*off, *size,
+			       (unsigned long long)vc->file_size);
+	}
+	if (*flags & ~CODEC_FLAGS || (*flags & (*flags - 1)))
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: pfn %#llx: page descriptor at %#llx: unknown compression flags %#x",
+			       vc->path, (unsigned long long)pfn, (unsigned long long)doff, *flags);
+	if (!*flags && *size != kd->bs)
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: pfn %#llx: page descriptor at %#llx: raw page of %u bytes (block size %u)",
+			       vc->path, (unsigned long long)pfn, (unsigned long long)doff, *size, kd->bs);
+	return CS_OK;
+}
+
+static enum cs_status kdump_read_page(const struct cs_vmcore *vc, uint64_t pfn, void *buf,
+				      struct cs_err *err)
+{
+	struct kd *kd = vc->priv;
+	uint64_t off = 0, doff;
+	uint32_t size = 0, flags = 0;
+	const struct cs_codec *c;
+	struct dslot *s;
+	void **state;
+	enum cs_status st;
+
+	if (pfn >= kd->max_mapnr || !bit(kd->data, pfn))
+		return cs_fail(err, CS_NODATA, "pfn %#llx is not in the dump",
+			       (unsigned long long)pfn);
+	st = get_desc(vc, kd, pfn, &off, &size, &flags, &doff, err);
+	if (st)
+		return st;
+	if (!flags) {
+		st = cs_src_pread(vc, buf, kd->bs, off, err);
+		return st ? cs_err_prefix(err, "cannot read pfn %#llx", (unsigned long long)pfn) : st;
+	}
+	c = cs_codec_by_flag(flags);
+	if (!c || !c->built)
+		return cs_fail(err, CS_NOTSUPP, "%s: pfn %#llx is compressed with %s: not built with %s",
+			       vc->path, (unsigned long long)pfn, c ? c->name : "?",
+			       c ? c->name : "?");
+	s = slot_get(kd);
+	if (!s)
+		return cs_fail_nomem(err);
+	state = &s->state[flag_slot(flags)];
+	st = CS_OK;
+	if (!*state)
+		st = c->init(state, 0, kd->bs, err);
+	if (st == CS_OK) {
+		st = cs_src_pread(vc, s->in, size, off, err);
+		if (st)
+			cs_err_prefix(err, "cannot read pfn %#llx", (unsigned long long)pfn);
+	}
+	if (st == CS_OK) {
+		st = c->decompress(*state, s->in, size, buf, kd->bs, err);
+		if (st) {
+			st = CS_CORRUPT;
+			err->status = st;
+			cs_err_prefix(err, "%s: pfn %#llx: cannot decompress %u bytes of %s data at offset %#llx",
+				      vc->path, (unsigned long long)pfn, size, c->name,
+				      (unsigned long long)off);
+		}
+	}
+	slot_put(kd, s);
+	return st;
+}
+
+static enum cs_status kdump_read_phys(const struct cs_vmcore *vc, uint64_t paddr, void *buf,
+				      size_t len, struct cs_err *err)
+{
+	struct kd *kd = vc->priv;
+	uint8_t *p = buf;
+
+	while (len) {
+		uint64_t pfn = paddr / kd->bs, in = paddr % kd->bs;
+		size_t n = kd->bs - in < len ? (size_t)(kd->bs - in) : len;
+		unsigned int ci = (unsigned int)(pfn % CACHE_PAGES);
+		int hit;
+
+		pthread_mutex_lock(&kd->lock);
+		hit = kd->cache_pfn[ci] == pfn;
+		if (hit)
+			memcpy(p, kd->cache + (size_t)ci * kd->bs + in, n);
+		pthread_mutex_unlock(&kd->lock);
+		if (!hit) {
+			struct dslot *s = slot_get(kd);
+			enum cs_status st;
+
+			if (!s)
+				return cs_fail_nomem(err);
+			st = kdump_read_page(vc, pfn, s->page, err);
+			if (st) {
+				slot_put(kd, s);
+				if (st == CS_NODATA)
+					return cs_fail(err, CS_NODATA,
+						       "physical address %#llx is not in the dump",
+						       (unsigned long long)paddr);
+				return st;
+			}
+			memcpy(p, s->page + in, n);
+			pthread_mutex_lock(&kd->lock);
+			memcpy(kd->cache + (size_t)ci * kd->bs, s->page, kd->bs);
+			kd->cache_pfn[ci] = pfn;
+			pthread_mutex_unlock(&kd->lock);
+			slot_put(kd, s);
+		}
+		p += n;
+		paddr += n;
+		len -= n;
+	}
+	return CS_OK;
+}
+
+static int kdump_pfn_present(const struct cs_vmcore *vc, uint64_t pfn)
+{
+	const struct kd *kd = vc->priv;
+
+	return pfn < kd->max_mapnr && (bit(kd->bm1, pfn) || bit(kd->bm2, pfn));
+}
+
+static int kdump_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
+{
+	const struct kd *kd = vc->priv;
+
+	return pfn < kd->max_mapnr && bit(kd->data, pfn);
+}
+
+static void kdump_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
+			  uint64_t max_mapnr)
+{
+	const struct kd *kd = vc->priv;
+	uint64_t n = max_mapnr < kd->max_mapnr ? max_mapnr : kd->max_mapnr;
+	uint64_t bytes = n / 8;
+
+	for (uint64_t i = 0; i < bytes; i++) {
+		present[i] = kd->bm1[i] | kd->bm2[i];
+		data[i] = kd->data[i];
+	}
+	for (uint64_t pfn = bytes * 8; pfn < n; pfn++) {
+		if (bit(kd->bm1, pfn) || bit(kd->bm2, pfn))
+			present[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+		if (bit(kd->data, pfn))
+			data[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+	}
+}
+
+static void kdump_close(struct cs_vmcore *vc)
+{
+	struct kd *kd = vc->priv;
+
+	if (!kd)
+		return;
+	while (kd->free) {
+		struct dslot *s = kd->free;
+
+		kd->free = s->next;
+		slot_destroy(s);
+	}
+	if (kd->data != kd->bm2)
+		free(kd->data);
+	free(kd->bm1);
+	free(kd->bm2);
+	free(kd->rank);
+	free(kd->cache);
+	pthread_mutex_destroy(&kd->lock);
+	free(kd);
+	vc->priv = NULL;
+}
+
+/* Is [off, off + size) inside the file? */
+static int in_file(const struct cs_vmcore *vc, uint64_t off, uint64_t size)
+{
+	return off <= vc->file_size && size <= vc->file_size - off;
+}
+
+/* notes (v4+) or, for v3, the bare VMCOREINFO text wrapped in a note so the
+ * writer can copy notes verbatim */
+static enum cs_status read_notes(struct cs_vmcore *vc, unsigned int version, const uint8_t *sh,
+				 struct cs_err *err)
+{
+	uint64_t noff = 0, nsize = 0, voff = 0, vsize = 0;
+	enum cs_status st;
+
+	if (version >= 4) {
+		noff = cs_get_le64(sh + S_OFF_NOTE);
+		nsize = cs_get_le64(sh + S_SIZE_NOTE);
+	}
+	if (version >= 3) {
+		voff = cs_get_le64(sh + S_OFF_VMCOREINFO);
+		vsize = cs_get_le64(sh + S_SIZE_VMCOREINFO);
+	}
+	if (nsize > MAX_NOTES_SIZE || (nsize && !in_file(vc, noff, nsize)))
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: ELF notes (offset %#llx, size %#llx) are beyond the end of the file (%#llx bytes)",
+			       vc->path, (unsigned long long)noff, (unsigned long long)nsize,
+			       (unsigned long long)vc->file_size);
+	if (vsize > MAX_NOTES_SIZE || (vsize && !in_file(vc, voff, vsize)))
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: VMCOREINFO (offset %#llx, size %#llx) is beyond the end of the file (%#llx bytes)",
+			       vc->path, (unsigned long long)voff, (unsigned long long)vsize,
+			       (unsigned long long)vc->file_size);
+	vc->notes = malloc(nsize + 24 + vsize + 4);
+	if (!vc->notes)
+		return cs_fail_nomem(err);
+	if (nsize) {
+		st = cs_src_pread(vc, vc->notes, nsize, noff, err);
+		if (st)
+			return cs_err_prefix(err, "cannot read notes");
+		vc->notes_size = nsize;
+		st = cs_src_scan_notes(vc, 0, nsize, err);
+		if (st)
+			return st;
+	}
+	if (!vc->vmcoreinfo && vsize) {
+		uint8_t *n = vc->notes + nsize;
+
+		cs_put_le32(n, 11);
+		cs_put_le32(n + 4, (uint32_t)vsize);
+		cs_put_le32(n + 8, 0);
+		memcpy(n + 12, "VMCOREINFO\0\0", 12);
+		st = cs_src_pread(vc, n + 24, vsize, voff, err);
+		if (st)
+			return cs_err_prefix(err, "cannot read VMCOREINFO");
+		memset(n + 24 + vsize, 0, (4 - vsize % 4) % 4);
+		vc->notes_size = nsize + 24 + ((vsize + 3) & ~(uint64_t)3);
+		st = cs_src_scan_notes(vc, nsize, vc->notes_size - nsize, err);
+		if (st)
+			return st;
+	}
+	return CS_OK;
+}
+
+/* incomplete dump: clear pages whose descriptor was never written */
+static enum cs_status trim_unwritten(struct cs_vmcore *vc, struct kd *kd, struct cs_err *err)
+{
+	uint8_t buf[PD_SIZE * 512];
+	uint64_t idx = 0, have = 0, at = 0;
+
+	kd->data = malloc((kd->max_mapnr + 7) / 8);
+	if (!kd->data)
+		return cs_fail_nomem(err);
+	memcpy(kd->data, kd->bm2, (kd->max_mapnr + 7) / 8);
+	for (uint64_t pfn = 0; pfn < kd->max_mapnr; pfn++) {
+		uint64_t doff, off;
+		uint32_t size;
+		const uint8_t *d;
+
+		if (!bit(kd->bm2, pfn))
+			continue;
+		if (at == have) {
+			uint64_t left = kd->ndesc - idx, avail;
+			enum cs_status st;
+
+			have = left > 512 ? 512 : left;
+			doff = kd->desc_off + idx * PD_SIZE;
+			avail = doff >= vc->file_size ? 0 : (vc->file_size - doff) / PD_SIZE;
+			memset(buf, 0, sizeof(buf));
+			if (avail) {
+				st = cs_src_pread(vc, buf, (avail < have ? avail : have) * PD_SIZE,
+						  doff, err);
+				if (st)
+					return cs_err_prefix(err, "cannot read page descriptors");
+			}
+			at = 0;
+		}
+		d = buf + at * PD_SIZE;
+		at++;
+		idx++;
+		off = cs_get_le64(d);
+		size = cs_get_le32(d + 8);
+		if (off == 0 || size == 0 || size > kd->bs || !in_file(vc, off, size))
+			kd->data[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
+	}
+	return CS_OK;
+}
+
+static enum cs_status kdump_open(struct cs_vmcore *vc, struct cs_err *err)
+{
+	uint8_t h[H_SIZE], sh[S_SIZE];
+	unsigned int version, bs, sub_blocks, bm_blocks;
+	uint64_t max_mapnr, one_bm, bm_off, bm_bytes;
+	struct kd *kd;
+	enum cs_status st;
+	char machine[66];
+
+	if (vc->file_size && vc->file_size < H_SIZE)
+		return cs_fail(err, CS_CORRUPT, "%s: kdump header cut short (%llu bytes)",
+			       vc->path, (unsigned long long)vc->file_size);
+	if (!vc->file_size)
+		return cs_fail(err, CS_NOTSUPP, "%s: a kdump-compressed input must be a regular file",
+			       vc->path);
+	st = cs_src_pread(vc, h, sizeof(h), 0, err);
+	if (st)
+		return cs_err_prefix(err, "cannot read the kdump header");
+	version = cs_get_le32(h + H_VERSION);
+	bs = cs_get_le32(h + H_BLOCK_SIZE);
+	sub_blocks = cs_get_le32(h + H_SUB_HDR_SIZE);
+	bm_blocks = cs_get_le32(h + H_BITMAP_BLOCKS);
+	vc->status = cs_get_le32(h + H_STATUS);
+	if (vc->status & ST_INCOMPLETE)
+		vc->incomplete = 1;
+	if (version < 1 || version > 6)
+		return cs_fail(err, CS_NOTSUPP, "%s: kdump header version %u (1-6 supported)",
+			       vc->path, version);
+	if (bs < 512 || bs > (1u << 20) || (bs & (bs - 1)))
+		return cs_fail(err, CS_CORRUPT, "%s: bad kdump block size %u", vc->path, bs);
+	if (sub_blocks < 1 || (uint64_t)sub_blocks * bs > vc->file_size - bs)
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: kdump sub-header (%u blocks) extends beyond the end of the file (%#llx bytes)",
+			       vc->path, sub_blocks, (unsigned long long)vc->file_size);
+	st = cs_src_pread(vc, sh, sizeof(sh), bs, err);
+	if (st)
+		return cs_err_prefix(err, "cannot read the kdump sub-header");
+	max_mapnr = version >= 6 ? cs_get_le64(sh + S_MAX_MAPNR_64) : cs_get_le32(h + H_MAX_MAPNR);
+	if (max_mapnr == 0 || max_mapnr > MAX_MAPNR_LIMIT)
+		return cs_fail(err, CS_CORRUPT, "%s: absurd max_mapnr %#llx", vc->path,
+			       (unsigned long long)max_mapnr);
+	bm_bytes = (max_mapnr + 7) / 8;
+	one_bm = (bm_bytes + bs - 1) / bs;
+	if (bm_blocks != 2 * one_bm)
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: bitmap_blocks %u is not twice one bitmap of %llu blocks (max_mapnr %#llx)",
+			       vc->path, bm_blocks, (unsigned long long)one_bm,
+			       (unsigned long long)max_mapnr);
+	bm_off = (uint64_t)(1 + sub_blocks) * bs;
+	if (!in_file(vc, bm_off, (uint64_t)bm_blocks * bs))
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: bitmaps (offset %#llx, %u blocks) extend beyond the end of the file (%#llx bytes)",
+			       vc->path, (unsigned long long)bm_off, bm_blocks,
+			       (unsigned long long)vc->file_size);
+	if (version >= 2 && cs_get_le32(sh + S_SPLIT))
+		return cs_fail(err, CS_NOTSUPP,
+			       "%s: one file of a --split set (pfns %#llx-%#llx); split sets are not supported as input",
+			       vc->path,
+			       (unsigned long long)cs_get_le64(sh + (version >= 6 ? S_START_PFN_64 : S_START_PFN)),
+			       (unsigned long long)cs_get_le64(sh + (version >= 6 ? S_END_PFN_64 : S_END_PFN)));
+	vc->dump_level = cs_get_le32(sh + S_DUMP_LEVEL);
+	if (vc->dump_level > 31)
+		return cs_fail(err, CS_CORRUPT, "%s: bad dump level %u in the kdump sub-header",
+			       vc->path, vc->dump_level);
+	if ((vc->status & CODEC_FLAGS) && (vc->status & CODEC_FLAGS & ((vc->status & CODEC_FLAGS) - 1)))
+		return cs_fail(err, CS_CORRUPT, "%s: kdump header status %#x names several codecs",
+			       vc->path, vc->status);
+	if (vc->status & CODEC_FLAGS) {
+		const struct cs_codec *c = cs_codec_by_flag(vc->status & CODEC_FLAGS);
+
+		if (c && !c->built)
+			return cs_fail(err, CS_NOTSUPP, "%s: compressed with %s: not built with %s",
+				       vc->path, c->name, c->name);
+	}
+
+	memcpy(machine, h + H_MACHINE, 65);
+	machine[65] = '\0';
+	if (strcmp(machine, "x86_64") == 0)
+		vc->machine = 62;	/* EM_X86_64 */
+	else if (strcmp(machine, "aarch64") == 0)
+		vc->machine = 183;	/* EM_AARCH64 */
+	vc->elf_class = 2;
+	vc->page_size = bs;
+	vc->max_pfn = max_mapnr;
+
+	st = read_notes(vc, version, sh, err);
+	if (st)
+		return st;
+	if (!vc->nr_cpus && (int32_t)cs_get_le32(h + H_NR_CPUS) > 0)
+		vc->nr_cpus = cs_get_le32(h + H_NR_CPUS);
+
+	if (version >= 5) {
+		uint64_t eoff = cs_get_le64(sh + S_OFF_ERASEINFO);
+		uint64_t esize = cs_get_le64(sh + S_SIZE_ERASEINFO);
+
+		if (esize && (esize > MAX_ERASEINFO || !in_file(vc, eoff, esize) || eoff < bm_off)) {
+			if (!vc->incomplete)
+				return cs_fail(err, CS_CORRUPT,
+					       "%s: eraseinfo (offset %#llx, size %#llx) is beyond the end of the file (%#llx bytes)",
+					       vc->path, (unsigned long long)eoff,
+					       (unsigned long long)esize,
+					       (unsigned long long)vc->file_size);
+		} else if (esize) {
+			vc->eraseinfo = malloc(esize);
+			if (!vc->eraseinfo)
+				return cs_fail_nomem(err);
+			st = cs_src_pread(vc, vc->eraseinfo, esize, eoff, err);
+			if (st)
+				return cs_err_prefix(err, "cannot read eraseinfo");
+			vc->eraseinfo_size = esize;
+		}
+	}
+
+	kd = calloc(1, sizeof(*kd));
+	if (!kd)
+		return cs_fail_nomem(err);
+	pthread_mutex_init(&kd->lock, NULL);
+	vc->priv = kd;
+	kd->bs = bs;
+	kd->max_mapnr = max_mapnr;
+	kd->bm1 = malloc(bm_bytes);
+	kd->bm2 = malloc(bm_bytes);
+	kd->rank = malloc(((max_mapnr >> RANK_SHIFT) + 1) * sizeof(*kd->rank));
+	kd->cache = malloc((size_t)CACHE_PAGES * bs);
+	if (!kd->bm1 || !kd->bm2 || !kd->rank || !kd->cache)
+		return cs_fail_nomem(err);
+	for (unsigned int i = 0; i < CACHE_PAGES; i++)
+		kd->cache_pfn[i] = UINT64_MAX;
+	st = cs_src_pread(vc, kd->bm1, bm_bytes, bm_off, err);
+	if (st == CS_OK)
+		st = cs_src_pread(vc, kd->bm2, bm_bytes, bm_off + one_bm * bs, err);
+	if (st)
+		return cs_err_prefix(err, "cannot read the bitmaps");
+	if (max_mapnr & 7) {
+		kd->bm1[bm_bytes - 1] &= (uint8_t)((1u << (max_mapnr & 7)) - 1);
+		kd->bm2[bm_bytes - 1] &= (uint8_t)((1u << (max_mapnr & 7)) - 1);
+	}
+	for (uint64_t pfn = 0, n = 0; pfn < max_mapnr; pfn += 8) {
+		if (!(pfn & ((1u << RANK_SHIFT) - 1)))
+			kd->rank[pfn >> RANK_SHIFT] = n;
+		n += (uint64_t)__builtin_popcount(kd->bm2[pfn / 8]);
+		kd->ndesc = n;
+	}
+	kd->desc_off = bm_off + (uint64_t)bm_blocks * bs;
+	if (!vc->incomplete && !in_file(vc, kd->desc_off, kd->ndesc * PD_SIZE))
+		return cs_fail(err, CS_CORRUPT,
+			       "%s: page descriptor table (offset %#llx, %llu entries) extends beyond the end of the file (%#llx bytes)",
+			       vc->path, (unsigned long long)kd->desc_off,
+			       (unsigned long long)kd->ndesc, (unsigned long long)vc->file_size);
+	kd->data = kd->bm2;
+	if (vc->incomplete) {
+		st = trim_unwritten(vc, kd, err);
+		if (st)
+			return st;
+	}
+	vc->format = vc->flat ? "flattened kdump" : "kdump";
+	return CS_OK;
+}
+
+const struct cs_source_ops cs_source_kdump = {
+	.name = "kdump",
+	.open = kdump_open,
+	.close = kdump_close,
+	.read_phys = kdump_read_phys,
+	.read_page = kdump_read_page,
+	.pfn_present = kdump_pfn_present,
+	.pfn_has_data = kdump_pfn_has_data,
+	.bitmaps = kdump_bitmaps,
+};
