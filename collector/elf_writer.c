@@ -1,0 +1,433 @@
+/* elf_writer.c - ELF64 core output (-E), the layout /proc/vmcore has.
+ *
+ *   ELF header (64 bytes, offset 0)
+ *   program headers at offset 64: one PT_NOTE, then the PT_LOADs
+ *   [section header 0, only with more than 65534 program headers]
+ *   the notes of the input, verbatim
+ *   page data, from a page-aligned offset, one segment after another
+ *
+ * Program headers must be on disk before the first page, so the PT_LOADs are
+ * derived from the page plan alone (plan->keep, the 2nd bitmap before the
+ * zero test).  Each input segment is cut into output segments that tile its
+ * physical range: a run of CUT_PAGES or more pfns that are not kept ends a
+ * segment's file data (p_filesz) and the next kept pfn starts a new segment;
+ * the run itself stays inside the earlier segment's p_memsz, so readers see
+ * it as zeros, as in makedumpfile's ELF output.  Shorter runs of excluded
+ * pages, and zero pages at dump level bit 1 (only known while copying), lie
+ * inside p_filesz and are simply not written: a sparse hole in a file, no
+ * record in a flattened stream, zeros either way once read back.
+ *
+ * Program headers always sit at offset 64 (makedumpfile as a reader assumes
+ * it).  More than 65534 of them: e_phnum = PN_XNUM and section header 0
+ * carries the real count in sh_info (the gABI extension QEMU and libelf use).
+ *
+ * The kernel-text PT_LOAD of /proc/vmcore (a second view of RAM at
+ * __START_KERNEL_map addresses) is not reproduced: the dump source drops it,
+ * and crash and drgn find the kernel through VMCOREINFO.
+ *
+ * Incomplete output (ENOSPC, -L, a signal): e_flags bit 0x1 is set in the
+ * ELF header, which is rewritten; makedumpfile uses the same bit.
+ *
+ * Nothing is allocated per page; mark_incomplete allocates nothing.
+ */
+#include "config.h"
+
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/writer.h"
+#include "lib/io.h"
+
+#define CUT_PAGES	256		/* excluded pfns that end a segment */
+#define CACHE_SIZE	(256u * 1024)	/* write cache for page data */
+#define ELF_INCOMPLETE	0x1		/* e_flags bit: dump was cut short */
+
+_Static_assert(sizeof(Elf64_Ehdr) == 64, "Elf64_Ehdr");
+_Static_assert(sizeof(Elf64_Phdr) == 56, "Elf64_Phdr");
+_Static_assert(sizeof(Elf64_Shdr) == 64, "Elf64_Shdr");
+
+/* one output PT_LOAD; file data [off, off + filesz) holds physical
+ * [phys, phys + filesz) */
+struct oseg {
+	uint64_t phys, virt, memsz, filesz, off;
+};
+
+struct cs_writer {
+	struct cs_target *t;
+	unsigned int ps;
+	struct oseg *seg;
+	size_t nseg;
+	size_t cursor;			/* segment of the last page written */
+	uint64_t file_end;		/* end of the last segment's file data */
+	uint64_t written_end;		/* highest byte handed to the target */
+	Elf64_Ehdr ehdr;		/* kept for the incomplete flag */
+
+	uint8_t *cache;			/* bytes for [cache_off, +cache_len) */
+	size_t cache_len;
+	uint64_t cache_off;
+	uint64_t bytes;
+};
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static enum cs_status put(struct cs_writer *w, const void *buf, size_t len, uint64_t off,
+			  struct cs_err *err)
+{
+	enum cs_status st = cs_target_pwrite(w->t, buf, len, off, err);
+
+	if (st == CS_OK) {
+		w->bytes += len;
+		if (off + len > w->written_end)
+			w->written_end = off + len;
+	}
+	return st;
+}
+
+static enum cs_status flush_cache(struct cs_writer *w, struct cs_err *err)
+{
+	enum cs_status st;
+
+	if (!w->cache_len)
+		return CS_OK;
+	st = put(w, w->cache, w->cache_len, w->cache_off, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot write page data");
+	w->cache_len = 0;
+	return CS_OK;
+}
+
+/* queue @len bytes for file offset @off, merging with the cache when they
+ * continue it */
+static enum cs_status queue(struct cs_writer *w, const void *buf, size_t len, uint64_t off,
+			    struct cs_err *err)
+{
+	enum cs_status st;
+
+	if (w->cache_len && (off != w->cache_off + w->cache_len ||
+			     w->cache_len + len > CACHE_SIZE)) {
+		st = flush_cache(w, err);
+		if (st != CS_OK)
+			return st;
+	}
+	if (!w->cache_len)
+		w->cache_off = off;
+	memcpy(w->cache + w->cache_len, buf, len);
+	w->cache_len += len;
+	return CS_OK;
+}
+
+/* first segment whose file data ends above @addr */
+static size_t find_seg(const struct cs_writer *w, uint64_t addr)
+{
+	size_t lo = 0, hi = w->nseg;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct oseg *s = &w->seg[mid];
+
+		if (s->phys + s->filesz <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static enum cs_status elf_page(struct cs_writer *w, uint64_t pfn, const void *data,
+			       size_t len, uint32_t flags, struct cs_err *err)
+{
+	uint64_t a = pfn * w->ps, b = a + w->ps;
+	size_t i = w->cursor;
+	int hit = 0;
+	enum cs_status st;
+
+	if (flags || len != w->ps)
+		return cs_fail(err, CS_INVALID,
+			       "ELF writer: pfn %#llx: pages must be raw (%zu bytes, flags %#x)",
+			       (unsigned long long)pfn, len, flags);
+	/* pages come in increasing pfn order: move forward from the last one */
+	if (i >= w->nseg || w->seg[i].phys > a)
+		i = find_seg(w, a);
+	while (i < w->nseg && w->seg[i].phys + w->seg[i].filesz <= a)
+		i++;
+	w->cursor = i;
+	/* a page may straddle two input segments: write each covered part */
+	for (; i < w->nseg && w->seg[i].phys < b; i++) {
+		const struct oseg *s = &w->seg[i];
+		uint64_t from = a > s->phys ? a : s->phys;
+		uint64_t to = b < s->phys + s->filesz ? b : s->phys + s->filesz;
+
+		if (from >= to)
+			continue;
+		st = queue(w, (const uint8_t *)data + (from - a), (size_t)(to - from),
+			   s->off + (from - s->phys), err);
+		if (st != CS_OK)
+			return st;
+		hit = 1;
+	}
+	if (!hit)
+		return cs_fail(err, CS_INVALID,
+			       "ELF writer: pfn %#llx is in no segment's file data",
+			       (unsigned long long)pfn);
+	return CS_OK;
+}
+
+static enum cs_status elf_zero_page(struct cs_writer *w, uint64_t pfn, struct cs_err *err)
+{
+	/* inside p_filesz and never written: a hole that reads as zeros */
+	(void)w;
+	(void)pfn;
+	(void)err;
+	return CS_OK;
+}
+
+static enum cs_status elf_finish(struct cs_writer *w, struct cs_err *err)
+{
+	static const uint8_t zero;
+	enum cs_status st = flush_cache(w, err);
+
+	if (st != CS_OK)
+		return st;
+	/* zero or excluded pages at the very end: give the file its full size */
+	if (w->written_end < w->file_end) {
+		st = put(w, &zero, 1, w->file_end - 1, err);
+		if (st != CS_OK)
+			return cs_err_prefix(err, "cannot write page data");
+	}
+	return CS_OK;
+}
+
+static enum cs_status elf_mark_incomplete(struct cs_writer *w, struct cs_err *err)
+{
+	struct cs_err ignored;
+	enum cs_status st;
+	size_t done = 0;
+
+	/* save the cached pages that still fit, page by page */
+	while (done < w->cache_len) {
+		size_t n = w->cache_len - done < w->ps ? w->cache_len - done : w->ps;
+
+		if (put(w, w->cache + done, n, w->cache_off + done, &ignored) != CS_OK)
+			break;
+		done += n;
+	}
+	w->cache_len = 0;
+	w->ehdr.e_flags |= ELF_INCOMPLETE;
+	st = put(w, &w->ehdr, sizeof(w->ehdr), 0, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot mark the ELF dump incomplete");
+	return CS_OK;
+}
+
+static void elf_destroy(struct cs_writer *w)
+{
+	if (!w)
+		return;
+	free(w->seg);
+	free(w->cache);
+	free(w);
+}
+
+static uint64_t elf_bytes(const struct cs_writer *w)
+{
+	return w->bytes;
+}
+
+static int kept(const struct cs_plan *plan, uint64_t pfn)
+{
+	return pfn < plan->max_mapnr && cs_bit_test(plan->keep, pfn);
+}
+
+/* Cut input segment @in into output segments (see the top of the file).
+ * With @out NULL only counts them.  Returns the number of segments. */
+static size_t cut_segment(const struct cs_segment *in, const struct cs_plan *plan,
+			  unsigned int ps, uint64_t virt_base, struct oseg *out)
+{
+	uint64_t end = in->phys + in->mem_size, fend = in->phys + in->file_size;
+	uint64_t start = in->phys;	/* current segment's start */
+	uint64_t data_end = start;	/* end of its last kept page */
+	uint64_t run = 0;		/* not-kept pfns since then */
+	size_t n = 0;
+
+	if (in->file_size) {
+		uint64_t last = (fend - 1) / ps;
+
+		for (uint64_t pfn = in->phys / ps; pfn <= last; pfn++) {
+			uint64_t pa = pfn * ps > in->phys ? pfn * ps : in->phys;
+
+			if (!kept(plan, pfn)) {
+				run++;
+				continue;
+			}
+			if (run >= CUT_PAGES) {
+				if (out) {
+					out[n].phys = start;
+					out[n].memsz = pa - start;
+					out[n].filesz = data_end - start;
+					out[n].virt = virt_base + (start - in->phys);
+				}
+				n++;
+				start = data_end = pa;
+			}
+			run = 0;
+			data_end = (pfn + 1) * ps < fend ? (pfn + 1) * ps : fend;
+		}
+	}
+	if (out) {
+		out[n].phys = start;
+		out[n].memsz = end - start;
+		out[n].filesz = data_end - start;
+		out[n].virt = virt_base + (start - in->phys);
+	}
+	return n + 1;
+}
+
+/* the virtual address of an input segment's start: its own when it has one
+ * (/proc/vmcore gives RAM its direct-map address), else the direct map */
+static uint64_t seg_virt(const struct cs_segment *in, const struct cs_kernel *k)
+{
+	if (in->virt && in->virt != UINT64_MAX)
+		return in->virt;
+	if (k->arch && strcmp(k->arch->name, "x86_64") == 0 && k->as.x86_64.page_offset)
+		return k->as.x86_64.page_offset + in->phys;
+	return 0;
+}
+
+static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
+				 const struct cs_dump_info *info, struct cs_err *err)
+{
+	const struct cs_kernel *k = info->k;
+	const struct cs_vmcore *vc = k->vc;
+	const struct cs_plan *plan = info->plan;
+	size_t notes_size = vc->notes ? vc->notes_size : 0;
+	uint64_t ps = info->page_size, phnum, hdr_len, notes_off, off;
+	struct cs_writer *w;
+	uint8_t *hdr = NULL;
+	Elf64_Phdr ph;
+	enum cs_status st;
+
+	*wp = NULL;
+	if (ps < 512 || ps > (1u << 20) || (ps & (ps - 1)))
+		return cs_fail(err, CS_INVALID, "ELF writer: bad page size %llu",
+			       (unsigned long long)ps);
+	if (info->codec_flag)
+		return cs_fail(err, CS_INVALID, "ELF writer: pages cannot be compressed");
+	if (vc->elf_class != ELFCLASS64)
+		return cs_fail(err, CS_NOTSUPP, "ELF writer: only ELF64 output is supported");
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return cs_fail_nomem(err);
+	w->t = t;
+	w->ps = (unsigned int)ps;
+
+	for (size_t i = 0; i < vc->nseg; i++)
+		w->nseg += cut_segment(&vc->seg[i], plan, w->ps, 0, NULL);
+	w->seg = calloc(w->nseg, sizeof(*w->seg));
+	w->cache = malloc(CACHE_SIZE);
+	if (!w->seg || !w->cache) {
+		elf_destroy(w);
+		return cs_fail_nomem(err);
+	}
+	for (size_t i = 0, n = 0; i < vc->nseg; i++)
+		n += cut_segment(&vc->seg[i], plan, w->ps, seg_virt(&vc->seg[i], k), w->seg + n);
+
+	phnum = 1 + (uint64_t)w->nseg;
+	if (phnum > UINT32_MAX) {
+		elf_destroy(w);
+		return cs_fail(err, CS_NOTSUPP, "ELF writer: %llu program headers are too many",
+			       (unsigned long long)phnum);
+	}
+	hdr_len = sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr);
+	if (phnum >= PN_XNUM)
+		hdr_len += sizeof(Elf64_Shdr);
+	notes_off = hdr_len;
+	off = align_up(notes_off + notes_size, ps);
+	/* file data: each segment's offset is congruent to its address modulo
+	 * the page size, so whole pages stay block-aligned (and sparse) */
+	for (size_t i = 0; i < w->nseg; i++) {
+		struct oseg *s = &w->seg[i];
+
+		s->off = align_up(off, ps) + s->phys % ps;
+		if (s->filesz)
+			off = s->off + s->filesz;
+	}
+	w->file_end = off;
+
+	/* ELF header */
+	memcpy(w->ehdr.e_ident, ELFMAG, SELFMAG);
+	w->ehdr.e_ident[EI_CLASS] = ELFCLASS64;
+	w->ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
+	w->ehdr.e_ident[EI_VERSION] = EV_CURRENT;
+	w->ehdr.e_ident[EI_OSABI] = ELFOSABI_NONE;
+	cs_put_le16(&w->ehdr.e_type, ET_CORE);
+	cs_put_le16(&w->ehdr.e_machine, (uint16_t)vc->machine);
+	cs_put_le32(&w->ehdr.e_version, EV_CURRENT);
+	cs_put_le64(&w->ehdr.e_phoff, sizeof(Elf64_Ehdr));
+	cs_put_le16(&w->ehdr.e_ehsize, sizeof(Elf64_Ehdr));
+	cs_put_le16(&w->ehdr.e_phentsize, sizeof(Elf64_Phdr));
+	cs_put_le16(&w->ehdr.e_phnum, phnum >= PN_XNUM ? PN_XNUM : (uint16_t)phnum);
+	if (phnum >= PN_XNUM) {
+		cs_put_le64(&w->ehdr.e_shoff, sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr));
+		cs_put_le16(&w->ehdr.e_shentsize, sizeof(Elf64_Shdr));
+		cs_put_le16(&w->ehdr.e_shnum, 1);
+	}
+
+	hdr = calloc(1, (size_t)(notes_off + notes_size));
+	if (!hdr) {
+		elf_destroy(w);
+		return cs_fail_nomem(err);
+	}
+	memcpy(hdr, &w->ehdr, sizeof(w->ehdr));
+	memset(&ph, 0, sizeof(ph));
+	cs_put_le32(&ph.p_type, PT_NOTE);
+	cs_put_le64(&ph.p_offset, notes_off);
+	cs_put_le64(&ph.p_filesz, notes_size);
+	cs_put_le64(&ph.p_memsz, notes_size);
+	memcpy(hdr + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
+	for (size_t i = 0; i < w->nseg; i++) {
+		const struct oseg *s = &w->seg[i];
+
+		memset(&ph, 0, sizeof(ph));
+		cs_put_le32(&ph.p_type, PT_LOAD);
+		cs_put_le32(&ph.p_flags, PF_R | PF_W | PF_X);
+		cs_put_le64(&ph.p_offset, s->off);
+		cs_put_le64(&ph.p_vaddr, s->virt);
+		cs_put_le64(&ph.p_paddr, s->phys);
+		cs_put_le64(&ph.p_filesz, s->filesz);
+		cs_put_le64(&ph.p_memsz, s->memsz);
+		memcpy(hdr + sizeof(Elf64_Ehdr) + (i + 1) * sizeof(Elf64_Phdr), &ph, sizeof(ph));
+	}
+	if (phnum >= PN_XNUM) {
+		Elf64_Shdr sh;
+
+		memset(&sh, 0, sizeof(sh));
+		cs_put_le32(&sh.sh_info, (uint32_t)phnum);
+		memcpy(hdr + sizeof(Elf64_Ehdr) + phnum * sizeof(Elf64_Phdr), &sh, sizeof(sh));
+	}
+	if (notes_size)
+		memcpy(hdr + notes_off, vc->notes, notes_size);
+	st = put(w, hdr, (size_t)(notes_off + notes_size), 0, err);
+	free(hdr);
+	if (st != CS_OK) {
+		cs_err_prefix(err, "cannot write the ELF headers");
+		elf_destroy(w);
+		return st;
+	}
+	*wp = w;
+	return CS_OK;
+}
+
+const struct cs_writer_ops cs_writer_elf = {
+	.name = "elf",
+	.create = elf_create,
+	.page = elf_page,
+	.zero_page = elf_zero_page,
+	.finish = elf_finish,
+	.mark_incomplete = elf_mark_incomplete,
+	.destroy = elf_destroy,
+	.bytes = elf_bytes,
+};
