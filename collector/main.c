@@ -114,23 +114,17 @@ struct run {
 	int have_vc, have_plan, have_target;
 };
 
-static enum cs_status run_dump(struct run *r, struct cs_err *err)
+/* One attempt at one dump level: plan, output, pipeline, commit. */
+static enum cs_status dump_at_level(struct run *r, unsigned int level, struct cs_err *err)
 {
 	const struct cs_options *o = r->o;
 	struct cs_dump_info info;
 	struct cs_pipeline_cfg pcfg;
 	enum cs_status st;
-	unsigned int level = o->levels[0];
 
-	st = cs_vmcore_open(o->in_path, &r->vc, err);
-	if (st != CS_OK)
-		return st;
-	r->have_vc = 1;
-	st = cs_kernel_init(&r->k, &r->vc, o->vmcoreinfo_path, err);
-	if (st != CS_OK)
-		return cs_err_prefix(err, "%s", o->in_path);
-	msg(o, CS_ML_DEBUG, "kernel %s, %zu memory segments, max pfn %#llx\n",
-	    r->k.vi.osrelease, r->vc.nseg, (unsigned long long)r->vc.max_pfn);
+	/* re-filtering a kdump file: what it excluded stays excluded, and the
+	 * report and header show the combined level (as makedumpfile) */
+	level |= r->vc.dump_level;
 
 	st = cs_plan_build(&r->plan, &r->k, level, err);
 	if (st != CS_OK)
@@ -146,7 +140,7 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 			return st;
 		r->have_target = 1;
 		r->target.limit = o->limit;
-		r->wops = &cs_writer_kdump;
+		r->wops = o->elf_out ? &cs_writer_elf : &cs_writer_kdump;
 		memset(&info, 0, sizeof(info));
 		info.k = &r->k;
 		info.plan = &r->plan;
@@ -181,6 +175,55 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 			return st;
 	}
 	return CS_OK;
+}
+
+/* Undo dump_at_level's output after a failed attempt, so the next level
+ * starts from nothing. */
+static void drop_attempt(struct run *r)
+{
+	if (r->w) {
+		r->wops->destroy(r->w);
+		r->w = NULL;
+	}
+	if (r->have_target) {
+		cs_target_abort(&r->target, 0);
+		cs_target_deinit(&r->target);
+		r->have_target = 0;
+	}
+	if (r->have_plan) {
+		cs_plan_fini(&r->plan);
+		r->have_plan = 0;
+	}
+}
+
+static enum cs_status run_dump(struct run *r, struct cs_err *err)
+{
+	const struct cs_options *o = r->o;
+	enum cs_status st;
+
+	st = cs_vmcore_open(o->in_path, &r->vc, err);
+	if (st != CS_OK)
+		return st;
+	r->have_vc = 1;
+	st = cs_kernel_init(&r->k, &r->vc, o->vmcoreinfo_path, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "%s", o->in_path);
+	msg(o, CS_ML_DEBUG, "kernel %s, %zu memory segments, max pfn %#llx\n",
+	    r->k.vi.osrelease, r->vc.nseg, (unsigned long long)r->vc.max_pfn);
+
+	/* -d 31,1 style lists: when a level's dump does not fit (full disk or
+	 * -L), start over with the next level, as makedumpfile does.  A stream
+	 * (-F) cannot be taken back, so it stops at the first level. */
+	for (unsigned int i = 0;; i++) {
+		st = dump_at_level(r, o->levels[i], err);
+		if (st != CS_NOSPACE || i + 1 == o->nlevels || o->flat_out || o->dry_run)
+			return st;
+		msg(o, CS_ML_ERROR, "%s: %s\n", o->progname, err->msg);
+		msg(o, CS_ML_COMMON, "%s: retrying with dump level %u\n", o->progname,
+		    o->levels[i + 1]);
+		drop_attempt(r);
+		cs_err_clear(err);
+	}
 }
 
 /* After a failure: keep what a full disk, -L or a signal left, flagged
