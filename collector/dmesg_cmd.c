@@ -6,9 +6,10 @@
  * "<progname> Completed." at message level 2, as makedumpfile does).
  *
  * A damaged ring still yields every record that could be trusted: the log
- * file is completed and kept, the problem is reported and the exit status is
- * 1, so a kdump script that checks the status knows, and an analyst still
- * has the text.  Any other failure removes the partial file.
+ * file is completed and kept (when it holds at least one record), the
+ * problem is reported and the exit status is 1, so a kdump script that
+ * checks the status knows, and an analyst still has the text.  Any other
+ * failure removes the partial file.
  */
 #include "config.h"
 
@@ -91,8 +92,9 @@ enum cs_status cs_dmesg_main(const struct cs_options *o)
 	if (st != CS_OK)
 		cs_err_prefix(&err, "%s", o->in_path);
 	/* a damaged ring or a missing page still leaves a complete file of
-	 * what could be read: keep it */
-	if ((st == CS_OK || st == CS_CORRUPT || st == CS_NODATA) && have_t) {
+	 * what could be read: keep it, unless nothing could be */
+	if (have_t && (st == CS_OK ||
+		       ((st == CS_CORRUPT || st == CS_NODATA) && stats.records > 0))) {
 		struct cs_err e2;
 
 		cs_err_clear(&e2);

@@ -7,7 +7,8 @@
  *
  * Robustness rule: a problem confined to one record (bad lpos, text_len past
  * its block, unreadable text) skips or trims that record and the walk goes
- * on; a problem with the chain itself (wild index, cycle) ends the walk.
+ * on; a problem with the chain itself (wild index, cycle, an unreadable
+ * descriptor array) ends the walk.
  * Either way the first problem is what the caller gets back, after all the
  * recoverable text has gone to the sink.
  */
@@ -245,11 +246,8 @@ static enum cs_status prb_record(struct dm *d, const struct prb *r, uint64_t id)
 	if (!st)
 		st = rd64(d, dva + vi->off_prb_desc_text_blk_lpos + vi->off_blk_lpos_next,
 			  &next, what);
-	if (st) {
-		problem_err(d);
-		d->stats->skipped++;
-		return CS_OK;
-	}
+	if (st)
+		return st;	/* the arrays are contiguous: the rest would fail too */
 	state = (unsigned int)(sv >> DESC_STATE_SHIFT);
 	/* an id mismatch is a slot already reused (or never used): skip */
 	if ((sv & DESC_ID_MASK) != id || (state != DESC_COMMITTED && state != DESC_FINALIZED)) {
@@ -268,11 +266,8 @@ static enum cs_status prb_record(struct dm *d, const struct prb *r, uint64_t id)
 		st = rd64(d, iva + vi->off_printk_info_ts_nsec, &ts, what);
 	if (!st)
 		st = rd(d, iva + vi->off_printk_info_text_len, b2, 2, "%s", what);
-	if (st) {
-		problem_err(d);
-		d->stats->skipped++;
-		return CS_OK;
-	}
+	if (st)
+		return st;
 	if (d->partial && seq < r->clear_seq) {
 		d->stats->skipped++;
 		return CS_OK;
@@ -361,14 +356,16 @@ static enum cs_status extract_prb(struct dm *d)
 	    (st = rd32(d, tr + vi->off_data_ring_size_bits, &size_bits, "printk_ringbuffer")) ||
 	    (st = rd64(d, tr + vi->off_data_ring_data, &r.data, "printk_ringbuffer")))
 		return st;
-	if (count_bits > RING_BITS_MAX)
-		return cs_fail(d->err, CS_CORRUPT, "printk_ringbuffer at %#" PRIx64
-			       ": desc_ring.count_bits %" PRIu32 " is absurd (at most %d)",
-			       prb, count_bits, RING_BITS_MAX);
 	if (size_bits > RING_BITS_MAX || size_bits < 4)
 		return cs_fail(d->err, CS_CORRUPT, "printk_ringbuffer at %#" PRIx64
 			       ": text_data_ring.size_bits %" PRIu32 " is absurd",
 			       prb, size_bits);
+	/* the kernel sizes the descriptor ring from the text ring (one
+	 * descriptor per 2^PRB_AVGBITS = 32 bytes of text) */
+	if (count_bits > size_bits)
+		return cs_fail(d->err, CS_CORRUPT, "printk_ringbuffer at %#" PRIx64
+			       ": desc_ring.count_bits %" PRIu32 " is absurd (text_data_ring.size_bits is %"
+			       PRIu32 ")", prb, count_bits, size_bits);
 	r.count = UINT64_C(1) << count_bits;
 	r.size_bits = size_bits;
 	r.size = UINT64_C(1) << size_bits;
@@ -472,9 +469,19 @@ static enum cs_status extract_records(struct dm *d)
 		st = rd32(d, vi->sym_clear_idx, &clear, "clear_idx");
 		if (st)
 			return st;
-		/* clear_idx still points into the live records unless they
-		 * were overwritten since the clear (then everything is new) */
-		if (first <= next)
+		/* Without log_first_seq and clear_seq (not in VMCOREINFO) a
+		 * stale clear_idx cannot always be told from a live one:
+		 * clear_idx still points into the live records unless they
+		 * were overwritten since the clear (then everything is new),
+		 * and 0, its boot value, means "never cleared" (a clear made
+		 * exactly when the ring had just wrapped to 0 prints more
+		 * than needed, never less).  A clear_idx equal to
+		 * log_next_idx means nothing was logged since. */
+		if (clear == next)
+			return CS_OK;
+		if (clear == 0)
+			clear_live = 0;
+		else if (first <= next)
 			clear_live = clear >= first && clear <= next;
 		else
 			clear_live = clear >= first || clear <= next;

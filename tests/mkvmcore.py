@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""mkvmcore.py - build a synthetic x86_64 ELF64 vmcore from a short text description.
+r"""mkvmcore.py - build a synthetic x86_64 ELF64 vmcore from a short text description.
 
 Usage: mkvmcore.py DESCRIPTION OUTPUT [-m FACTS]
 
@@ -59,6 +59,29 @@ range PFN[-PFN] is inclusive)
   ptcorrupt VA LEVEL X  replace the page-table entry that maps VA at LEVEL
                     (pml5 pgd pud pmd pte) with X (e.g. to make a loop or garbage)
 
+  The kernel log (--dump-dmesg).  Records are logged in order the way the
+  era's kernel does it, so a small ring wraps and drops its oldest records:
+  printk ERA [K=V ..]  plant a log of ERA and export that era's VMCOREINFO keys:
+                    prb       5.10+ lockless printk_ringbuffer (clear_seq is a
+                              latched_seq unless 'kernel 5.10')
+                    records   3.5-5.9 struct printk_log records in log_buf
+                    records-log  the same with 3.5-3.10's "struct log" key names
+                    chars     <=3.4 character ring ("<6>[ts] text\n" per record)
+                    options: descbits=N (prb: 2^N descriptors, default 4)
+                    databits=N (prb: 2^N-byte text ring, default 10)
+                    firstid=X (prb: id of the first record, default 0)
+                    buflen=N (records/chars: log_buf_len, default 1024)
+                    clear=N  "dmesg -c" just before record N is logged
+  msg SEC.FRAC TEXT one record: timestamp in seconds, TEXT with \n \t \xNN
+                    escapes (write '#' as \x23); no TEXT = a data-less record
+  printkset F=V ..  overwrite a ring variable after logging: prb: head_id
+                    tail_id count_bits size_bits descs infos data clear_seq;
+                    records: first_idx next_idx clear_idx buflen log_buf;
+                    chars: log_end logged_chars buflen log_buf
+  msgset N F=V ..   overwrite fields of the Nth msg (0-based) after logging:
+                    prb: state(0-3) id begin next text_len seq;
+                    records: len text_len ts
+
 STYLES (what the generated VMCOREINFO says; page-flag bit numbers follow 6.1
 for <=6.9 and 6.12 for >=6.10; they are what the kernels export, readers
 must take them from VMCOREINFO)
@@ -77,6 +100,7 @@ Physical memory the generator uses itself (page tables, mem_section, vmemmap
 backing) is listed in FACTS as meta_pfns and vmemmap_backing; do not put
 'data' there.
 """
+import codecs
 import os
 import random
 import struct
@@ -206,6 +230,10 @@ class Gen:
         self.phnum = None
         self.truncate = None
         self.ptcorrupt = []
+        self.printk = None        # (era, {opt: value})
+        self.msgs = []            # (ts_nsec, bytes or None)
+        self.printkset = {}
+        self.msgset = []          # (n, {field: value})
         self.mem = {}            # pfn -> bytearray
         self.meta = []           # pfns used by the generator
 
@@ -265,6 +293,20 @@ class Gen:
             else:
                 k, v = line.split(None, 1)[1].split('=', 1)
                 self.vi_set.append((k, v))
+        elif d == 'printk':
+            if a[0] not in ('prb', 'records', 'records-log', 'chars'):
+                raise ValueError('unknown printk era (want prb records records-log chars)')
+            self.printk = (a[0], dict((k, num(v)) for k, v in (o.split('=', 1) for o in a[1:])))
+        elif d == 'msg':
+            rest = line.split(None, 2)
+            sec, _, frac = rest[1].partition('.')
+            ts = int(sec) * 1000000000 + int((frac + '000000000')[:9])
+            text = codecs.escape_decode(rest[2].encode())[0] if len(rest) > 2 else None
+            self.msgs.append((ts, text))
+        elif d == 'printkset':
+            self.printkset.update((k, num(v)) for k, v in (o.split('=', 1) for o in a))
+        elif d == 'msgset':
+            self.msgset.append((num(a[0]), dict((k, num(v)) for k, v in (o.split('=', 1) for o in a[1:]))))
         elif d == 'ptcorrupt':
             self.ptcorrupt.append((num(a[0]), a[1], num(a[2])))
         else:
@@ -468,9 +510,208 @@ class Gen:
         for rg, fields in self.pages:
             for pfn in rg:
                 self.set_fields(pfn, fields)
+        if self.printk:
+            self.build_printk()
         for va, lv, x in self.ptcorrupt:
             slot = self.entry_slot(va, lv)
             self.wphys(slot, struct.pack('<Q', x & M64))
+
+    # ---- kernel log ----
+    # Everything lives in the kernel image from 1M on (mapped, file-backed):
+    # variables at +1M, the rings from +1M+4K.
+    def wva(self, va, b):
+        self.wphys(va - self.stext + self.kphys, b)
+
+    def printk_syms(self):
+        v = self.stext + 0x100000
+        return {'prb': v, 'printk_rb_static': v + 0x40, 'clear_seq': v + 0x100,
+                'log_buf': v + 0x200, 'log_buf_len': v + 0x208, 'log_first_idx': v + 0x210,
+                'log_next_idx': v + 0x214, 'clear_idx': v + 0x218, 'log_end': v + 0x220,
+                'logged_chars': v + 0x224, 'area': v + 0x1000}
+
+    def printk_vi(self):
+        era, _ = self.printk
+        sy = self.printk_syms()
+        S = lambda n: ('SYMBOL(%s)' % n, '%x' % sy[n])
+        if era == 'prb':
+            L = [S('prb'), S('printk_rb_static'), S('clear_seq'),
+                 ('SIZE(printk_ringbuffer)', '88'), ('OFFSET(printk_ringbuffer.desc_ring)', '0'),
+                 ('OFFSET(printk_ringbuffer.text_data_ring)', '48'),
+                 ('OFFSET(printk_ringbuffer.fail)', '80'), ('SIZE(prb_desc_ring)', '48'),
+                 ('OFFSET(prb_desc_ring.count_bits)', '0'), ('OFFSET(prb_desc_ring.descs)', '8'),
+                 ('OFFSET(prb_desc_ring.infos)', '16'), ('OFFSET(prb_desc_ring.head_id)', '24'),
+                 ('OFFSET(prb_desc_ring.tail_id)', '32'), ('SIZE(prb_desc)', '24'),
+                 ('OFFSET(prb_desc.state_var)', '0'), ('OFFSET(prb_desc.text_blk_lpos)', '8'),
+                 ('SIZE(prb_data_blk_lpos)', '16'), ('OFFSET(prb_data_blk_lpos.begin)', '0'),
+                 ('OFFSET(prb_data_blk_lpos.next)', '8'), ('SIZE(printk_info)', '88'),
+                 ('OFFSET(printk_info.seq)', '0'), ('OFFSET(printk_info.ts_nsec)', '8'),
+                 ('OFFSET(printk_info.text_len)', '16'), ('OFFSET(printk_info.caller_id)', '20'),
+                 ('OFFSET(printk_info.dev_info)', '24'), ('SIZE(prb_data_ring)', '32'),
+                 ('OFFSET(prb_data_ring.size_bits)', '0'), ('OFFSET(prb_data_ring.data)', '8'),
+                 ('OFFSET(prb_data_ring.head_lpos)', '16'), ('OFFSET(prb_data_ring.tail_lpos)', '24')]
+            if self.style != '5.10':
+                L += [('SIZE(latched_seq)', '24'), ('OFFSET(latched_seq.val)', '8')]
+            return L
+        if era in ('records', 'records-log'):
+            t = 'printk_log' if era == 'records' else 'log'
+            return [S('log_buf'), S('log_buf_len'), S('log_first_idx'), S('clear_idx'),
+                    S('log_next_idx'), ('SIZE(%s)' % t, '16'), ('OFFSET(%s.ts_nsec)' % t, '0'),
+                    ('OFFSET(%s.len)' % t, '8'), ('OFFSET(%s.text_len)' % t, '10')]
+        return [S('log_buf'), S('log_end'), S('log_buf_len'), S('logged_chars')]
+
+    def build_printk(self):
+        era, opt = self.printk
+        sy = self.printk_syms()
+        area = sy['area']
+        P = lambda fmt, *v: struct.pack('<' + fmt, *v)
+        clear = opt.get('clear')
+        sets = self.printkset
+        if era == 'prb':
+            cbits, dbits = opt.get('descbits', 4), opt.get('databits', 10)
+            count, size = 1 << cbits, 1 << dbits
+            idmask = (1 << 62) - 1
+            descs, infos = area, area + count * 24
+            data = (infos + count * 88 + 4095) & ~4095
+            first = opt.get('firstid', 0)
+            desc = {}            # slot -> [sv_state, id, begin, next]
+            info = {}            # slot -> [seq, ts, text_len]
+            live = []            # (id, begin, next) oldest first, data-backed or not
+            lpos = 0
+            clear_seq = 0
+            recs = {}
+            for n, (ts, text) in enumerate(self.msgs):
+                if n == clear:
+                    clear_seq = n
+                rid = (first + n) & idmask
+                if text is None:
+                    begin = nxt = 1          # FAILED_LPOS: data-less
+                else:
+                    bsize = (8 + len(text) + 7) & ~7
+                    if bsize > size // 2:
+                        raise SystemExit('mkvmcore: msg %d does not fit a %d-byte ring' % (n, size))
+                    begin = lpos
+                    if begin // size == (begin + bsize) // size:
+                        nxt = begin + bsize
+                    else:
+                        nxt = (begin + bsize) // size * size + bsize
+                    lpos = nxt
+                # drop the oldest records whose descriptor or data we reuse
+                while live and (len(live) >= count or
+                                (live[0][1] % 2 == 0 and live[0][1] < lpos - size)):
+                    oid = live.pop(0)[0]
+                    desc[oid % count][0] = 3            # reusable
+                slot = rid % count
+                desc[slot] = [2, rid, begin, nxt]      # finalized
+                info[slot] = [n, ts, len(text or b'')]
+                recs[n] = slot
+                live.append((rid, begin, nxt))
+                if text is not None:
+                    off = 0 if nxt // size != begin // size else begin % size
+                    self.wva(data + off, P('Q', rid) + text)
+            head = (first + len(self.msgs) - 1) & idmask
+            tail = live[0][0] if live else head
+            for n, f in self.msgset:
+                sl = recs[n]
+                for k, v in f.items():
+                    if k in ('state', 'id', 'begin', 'next'):
+                        desc[sl][['state', 'id', 'begin', 'next'].index(k)] = v
+                    elif k in ('seq', 'ts', 'text_len'):
+                        info[sl][['seq', 'ts', 'text_len'].index(k)] = v
+                    else:
+                        raise SystemExit('mkvmcore: unknown msgset field ' + k)
+            for sl, (stt, i, b, nx) in desc.items():
+                self.wva(descs + sl * 24, P('QQQ', (stt << 62 | i) & M64, b & M64, nx & M64))
+            for sl, (q, ts, tl) in info.items():
+                self.wva(infos + sl * 88, P('QQH', q, ts, tl & 0xffff))
+            v = {'count_bits': cbits, 'descs': descs, 'infos': infos, 'head_id': head,
+                 'tail_id': tail, 'size_bits': dbits, 'data': data, 'clear_seq': clear_seq}
+            v.update(sets)
+            rb = sy['printk_rb_static']
+            self.wva(sy['prb'], P('Q', rb))
+            self.wva(rb, P('IIQQQQ', v['count_bits'], 0, v['descs'], v['infos'],
+                           v['head_id'] & M64, v['tail_id'] & M64))
+            self.wva(rb + 48, P('IIQQQ', v['size_bits'], 0, v['data'], lpos, 0))
+            if self.style == '5.10':
+                self.wva(sy['clear_seq'], P('Q', v['clear_seq']))
+            else:
+                # latch count 2: readers use val[0]; val[1] holds a stale value
+                self.wva(sy['clear_seq'], P('IIQQ', 2, 0, v['clear_seq'], 0xdead))
+            return
+        buflen = opt.get('buflen', 1024)
+        buf = area
+        if era == 'chars':
+            if buflen & (buflen - 1):
+                raise SystemExit('mkvmcore: chars buflen must be a power of two')
+            ring = bytearray(buflen)
+            end = logged = 0
+            for n, (ts, text) in enumerate(self.msgs):
+                if n == clear:
+                    logged = 0
+                line = b'<6>[%5d.%06d] ' % (ts // 1000000000, ts % 1000000000 // 1000) + (text or b'') + b'\n'
+                for c in line:
+                    ring[end % buflen] = c
+                    end += 1
+                    logged = min(logged + 1, buflen)
+            v = {'log_end': end, 'logged_chars': logged, 'buflen': buflen, 'log_buf': buf}
+            v.update(sets)
+            self.wva(buf, bytes(ring))
+            self.wva(sy['log_buf'], P('Q', v['log_buf']))
+            self.wva(sy['log_buf_len'], P('I', v['buflen']))
+            self.wva(sy['log_end'], P('I', v['log_end'] & 0xffffffff))
+            self.wva(sy['logged_chars'], P('I', v['logged_chars']))
+            return
+        # 3.5-5.9: log_store()/log_make_free_space() as the kernel does them
+        HDR = 16
+        ring = bytearray(buflen)
+        first_idx = next_idx = 0
+        first_seq = next_seq = 0
+        clear_idx = 0
+        at = {}
+
+        def rlen(i):
+            return struct.unpack_from('<H', ring, i + 8)[0]
+
+        def log_next(i):
+            return rlen(0) if rlen(i) == 0 else i + rlen(i)
+
+        def has_space(msz, empty):
+            if next_idx > first_idx or empty:
+                free = max(buflen - next_idx, first_idx)
+            else:
+                free = first_idx - next_idx
+            return free >= msz + HDR
+
+        for n, (ts, text) in enumerate(self.msgs):
+            if n == clear:
+                clear_idx = next_idx
+            text = text or b''
+            msz = (HDR + len(text) + 3) & ~3
+            if msz + HDR > buflen:
+                raise SystemExit('mkvmcore: msg %d does not fit log_buf' % n)
+            while first_seq < next_seq and not has_space(msz, False):
+                first_idx = log_next(first_idx)
+                first_seq += 1
+            if next_idx + msz + HDR > buflen:
+                ring[next_idx:next_idx + HDR] = bytes(HDR)
+                next_idx = 0
+            ring[next_idx:next_idx + msz] = (P('QHHHBB', ts, msz, len(text), 0, 0, 6) + text).ljust(msz, b'\0')
+            at[n] = next_idx
+            next_idx += msz
+            next_seq += 1
+        for n, f in self.msgset:
+            i = at[n]
+            for k, val in f.items():
+                o, fm = {'ts': (0, 'Q'), 'len': (8, 'H'), 'text_len': (10, 'H')}[k]
+                struct.pack_into('<' + fm, ring, i + o, val)
+        v = {'first_idx': first_idx, 'next_idx': next_idx, 'clear_idx': clear_idx,
+             'buflen': buflen, 'log_buf': buf}
+        v.update(sets)
+        self.wva(buf, bytes(ring))
+        self.wva(sy['log_buf'], P('Q', v['log_buf']))
+        self.wva(sy['log_buf_len'], P('I', v['buflen']))
+        self.wva(sy['log_first_idx'], P('I', v['first_idx']))
+        self.wva(sy['log_next_idx'], P('I', v['next_idx']))
+        self.wva(sy['clear_idx'], P('I', v['clear_idx']))
 
     # ---- ELF ----
     def notes(self):
@@ -484,7 +725,8 @@ class Gen:
             struct.pack_into('<I', pr, 32, cpu + 1)     # pr_pid
             out += note(b'CORE', 1, bytes(pr))
         if not self.no_vi:
-            lines = [(k, v) for k, v in vmcoreinfo_lines(self.style, self) if k not in self.vi_drop]
+            lines = vmcoreinfo_lines(self.style, self) + (self.printk_vi() if self.printk else [])
+            lines = [(k, v) for k, v in lines if k not in self.vi_drop]
             for k, v in self.vi_set:
                 lines = [(a, b) for a, b in lines if a != k] + [(k, v)]
             text = ''.join('%s=%s\n' % kv for kv in lines).encode()
