@@ -371,6 +371,56 @@ static void kdump_close(struct cs_vmcore *vc)
 	vc->priv = NULL;
 }
 
+/* The present pfns as segments (runs of the 1st bitmap), so that a writer
+ * laying out ELF program headers from vc->seg (-E) works on a kdump input.
+ * file_off is meaningless here: page data is only read through the ops. */
+static enum cs_status make_segments(struct cs_vmcore *vc, const struct kd *kd, struct cs_err *err)
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t start = 0;
+		int in = 0;
+
+		n = 0;
+		for (uint64_t pfn = 0; pfn <= kd->max_mapnr; pfn++) {
+			int on;
+
+			if (pfn < kd->max_mapnr && !(pfn & 63) && pfn + 64 <= kd->max_mapnr) {
+				uint64_t a, b;
+
+				memcpy(&a, kd->bm1 + pfn / 8, 8);
+				memcpy(&b, kd->bm2 + pfn / 8, 8);
+				if ((a | b) == (in ? UINT64_MAX : 0)) {
+					pfn += 63;
+					continue;
+				}
+			}
+			on = pfn < kd->max_mapnr && (bit(kd->bm1, pfn) || bit(kd->bm2, pfn));
+			if (on && !in) {
+				start = pfn;
+				in = 1;
+			} else if (!on && in) {
+				if (pass) {
+					struct cs_segment *sg = &vc->seg[n];
+
+					sg->phys = start * kd->bs;
+					sg->mem_size = sg->file_size = (pfn - start) * kd->bs;
+				}
+				n++;
+				in = 0;
+			}
+		}
+		if (!pass) {
+			vc->seg = calloc(n ? n : 1, sizeof(*vc->seg));
+			if (!vc->seg)
+				return cs_fail_nomem(err);
+		}
+	}
+	vc->nseg = n;
+	return CS_OK;
+}
+
 /* Is [off, off + size) inside the file? */
 static int in_file(const struct cs_vmcore *vc, uint64_t off, uint64_t size)
 {
@@ -627,6 +677,9 @@ static enum cs_status kdump_open(struct cs_vmcore *vc, struct cs_err *err)
 			       "%s: page descriptor table (offset %#llx, %llu entries) extends beyond the end of the file (%#llx bytes)",
 			       vc->path, (unsigned long long)kd->desc_off,
 			       (unsigned long long)kd->ndesc, (unsigned long long)vc->file_size);
+	st = make_segments(vc, kd, err);
+	if (st)
+		return st;
 	kd->data = kd->bm2;
 	if (vc->incomplete) {
 		st = trim_unwritten(vc, kd, err);

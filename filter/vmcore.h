@@ -51,8 +51,8 @@ struct cs_vmcore {
 	const char *format;	/* "elf", "kdump", "flattened kdump", ... */
 	unsigned int elf_class;	/* ELFCLASS64 */
 	unsigned int machine;	/* EM_X86_64 */
-	size_t nseg;		/* ELF inputs only */
-	struct cs_segment *seg;	/* sorted by phys */
+	size_t nseg;		/* ELF: the PT_LOADs; kdump: runs of present pfns */
+	struct cs_segment *seg;	/* sorted by phys; file_off only means something for ELF */
 	uint8_t *notes;		/* all ELF notes, concatenated verbatim */
 	size_t notes_size;
 	unsigned int nr_cpus;	/* NT_PRSTATUS notes */
