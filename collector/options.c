@@ -345,6 +345,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "       %s -F [OPTION]... VMCORE > DUMPFILE.flat\n"
 "       %s --dry-run [OPTION]... VMCORE\n"
 "       %s -R [-f] DUMPFILE < DUMPFILE.flat\n"
+"       %s --dump-dmesg [--partial-dmesg] [-i VMCOREINFO] VMCORE LOGFILE\n"
 "\n"
 "Write a kdump-compressed dump of VMCORE (normally /proc/vmcore in the capture\n"
 "kernel) to DUMPFILE, leaving out the page classes the dump level names.\n"
@@ -379,6 +380,11 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "  --dry-run             classify and count pages, write nothing\n"
 "  --check-params        check the command line and exit\n"
 "\n"
+"Kernel log:\n"
+"  --dump-dmesg          write the crashed kernel's log (as makedumpfile does) to\n"
+"                        LOGFILE, or with -F to standard output\n"
+"  --partial-dmesg       only what was logged since the last \"dmesg -c\"\n"
+"\n"
 "Messages:\n"
 "  --message-level N     sum of: 1 progress, 2 common, 4 errors, 8 debug,\n"
 "                        16 report (default 7)\n"
@@ -393,7 +399,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "\n"
 "Exit status: 0 the dump is complete; 1 something failed (the message says\n"
 "what, where and why). See coresift(8).\n",
-		p, p, p, p,
+		p, p, p, p, p,
 		cs_codec_zlib.built ? "" : " (not built)",
 		cs_codec_lzo.built ? "" : " (not built)",
 		cs_codec_snappy.built ? "" : " (not built)",
