@@ -21,6 +21,9 @@
  * it).  More than 65534 of them: e_phnum = PN_XNUM and section header 0
  * carries the real count in sh_info (the gABI extension QEMU and libelf use).
  *
+ * An input without program headers (a kdump-compressed file) is cut the
+ * same way, taking each run of present pfns as one input segment.
+ *
  * The kernel-text PT_LOAD of /proc/vmcore (a second view of RAM at
  * __START_KERNEL_map addresses) is not reproduced: the dump source drops it,
  * and crash and drgn find the kernel through VMCOREINFO.
@@ -297,6 +300,33 @@ static uint64_t seg_virt(const struct cs_segment *in, const struct cs_kernel *k)
 	return 0;
 }
 
+/* Inputs without program headers (kdump-compressed, flattened kdump): one
+ * pseudo segment per run of present pfns, as RAM ranges.  With @out NULL
+ * only counts them. */
+static size_t present_runs(const struct cs_plan *plan, unsigned int ps, struct cs_segment *out)
+{
+	size_t n = 0;
+	uint64_t pfn = 0;
+
+	while (pfn < plan->max_mapnr) {
+		uint64_t start;
+
+		if (!cs_bit_test(plan->present, pfn)) {
+			pfn++;
+			continue;
+		}
+		for (start = pfn; pfn < plan->max_mapnr && cs_bit_test(plan->present, pfn); pfn++)
+			;
+		if (out) {
+			memset(&out[n], 0, sizeof(out[n]));
+			out[n].phys = start * ps;
+			out[n].mem_size = out[n].file_size = (pfn - start) * ps;
+		}
+		n++;
+	}
+	return n;
+}
+
 static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 				 const struct cs_dump_info *info, struct cs_err *err)
 {
@@ -307,6 +337,9 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 	uint64_t ps = info->page_size, phnum, hdr_len, notes_off, off;
 	struct cs_writer *w;
 	uint8_t *hdr = NULL;
+	const struct cs_segment *in;
+	struct cs_segment *runs = NULL;
+	size_t nin;
 	Elf64_Phdr ph;
 	enum cs_status st;
 
@@ -324,16 +357,29 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 	w->t = t;
 	w->ps = (unsigned int)ps;
 
-	for (size_t i = 0; i < vc->nseg; i++)
-		w->nseg += cut_segment(&vc->seg[i], plan, w->ps, 0, NULL);
-	w->seg = calloc(w->nseg, sizeof(*w->seg));
+	in = vc->seg;
+	nin = vc->nseg;
+	if (!nin) {
+		nin = present_runs(plan, w->ps, NULL);
+		in = runs = calloc(nin ? nin : 1, sizeof(*runs));
+		if (!runs) {
+			elf_destroy(w);
+			return cs_fail_nomem(err);
+		}
+		present_runs(plan, w->ps, runs);
+	}
+	for (size_t i = 0; i < nin; i++)
+		w->nseg += cut_segment(&in[i], plan, w->ps, 0, NULL);
+	w->seg = calloc(w->nseg ? w->nseg : 1, sizeof(*w->seg));
 	w->cache = malloc(CACHE_SIZE);
 	if (!w->seg || !w->cache) {
+		free(runs);
 		elf_destroy(w);
 		return cs_fail_nomem(err);
 	}
-	for (size_t i = 0, n = 0; i < vc->nseg; i++)
-		n += cut_segment(&vc->seg[i], plan, w->ps, seg_virt(&vc->seg[i], k), w->seg + n);
+	for (size_t i = 0, n = 0; i < nin; i++)
+		n += cut_segment(&in[i], plan, w->ps, seg_virt(&in[i], k), w->seg + n);
+	free(runs);
 
 	phnum = 1 + (uint64_t)w->nseg;
 	if (phnum > UINT32_MAX) {
