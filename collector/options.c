@@ -188,8 +188,8 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 				return st;
 			break;
 		case 'E':
-			return cs_fail(err, CS_NOTSUPP,
-				       "-E: ELF output is not supported by this version of coresift");
+			o->elf_out = 1;
+			break;
 		case 'R':
 			o->mode = CS_MODE_REARRANGE;
 			break;
@@ -325,6 +325,11 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 			return cs_fail(err, CS_INVALID, "VMCORE and DUMPFILE are the same file: %s",
 				       o->in_path);
 	}
+	/* ELF output stores pages raw, as makedumpfile's -E does */
+	if (o->elf_out && o->codec)
+		return cs_fail(err, CS_INVALID,
+			       "-E and -%c: ELF output cannot be compressed; choose one of them",
+			       o->codec->option);
 	if (o->codec_level && !o->codec)
 		return cs_fail(err, CS_INVALID, "--compression-level needs a codec (-c or -z)");
 	if (o->codec_level && o->codec->option != 'c' && o->codec->option != 'z')
@@ -370,6 +375,8 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "  -i VMCOREINFO         read VMCOREINFO from this text file instead of the dump\n"
 "\n"
 "Output:\n"
+"  -E                    write an ELF64 core file (like /proc/vmcore) instead\n"
+"                        of the kdump-compressed format; not with -c/-l/-p/-z\n"
 "  -F                    write the flattened format to standard output\n"
 "  -R                    rebuild DUMPFILE from a flattened stream on standard input\n"
 "  -f                    overwrite an existing DUMPFILE\n"

@@ -40,7 +40,7 @@ struct cs_options {
 	unsigned int nlevels;		/* >= 1 */
 	const struct cs_codec *codec;	/* NULL: pages stored raw */
 	int codec_level;		/* --zstd-level etc., 0 = codec default */
-	int elf_out;			/* -E (not built yet: rejected) */
+	int elf_out;			/* -E: ELF64 core output */
 	int flat_out;			/* -F */
 	int force;			/* -f */
 	int dry_run;			/* --dry-run */
