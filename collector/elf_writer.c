@@ -24,9 +24,14 @@
  * An input without program headers (a kdump-compressed file) is cut the
  * same way, taking each run of present pfns as one input segment.
  *
- * The kernel-text PT_LOAD of /proc/vmcore (a second view of RAM at
- * __START_KERNEL_map addresses) is not reproduced: the dump source drops it,
- * and crash and drgn find the kernel through VMCOREINFO.
+ * /proc/vmcore also describes the kernel image a second time, at its
+ * kernel-text virtual addresses; drgn needs that view to read the page
+ * tables of an ELF dump.  The dump source drops it, so it is rebuilt: the
+ * image starts at SYMBOL(_stext) (2 MiB aligned) and ends where the page
+ * tables stop mapping it linearly (TEXT_GAP of unmapped addresses ends the
+ * scan, so the init pages freed inside the image do not).  Its PT_LOADs come
+ * first and point at the same file bytes as the RAM segments that hold the
+ * image: no page is stored twice.
  *
  * Incomplete output (ENOSPC, -L, a signal): e_flags bit 0x1 is set in the
  * ELF header, which is rewritten; makedumpfile uses the same bit.
@@ -45,6 +50,9 @@
 #define CUT_PAGES	256		/* excluded pfns that end a segment */
 #define CACHE_SIZE	(256u * 1024)	/* write cache for page data */
 #define ELF_INCOMPLETE	0x1		/* e_flags bit: dump was cut short */
+#define TEXT_ALIGN	(2u << 20)	/* the kernel image is mapped from a 2M boundary */
+#define TEXT_GAP	(32u << 20)	/* unmapped bytes that end the image scan */
+#define TEXT_MAX	(1ull << 30)	/* x86_64 KERNEL_IMAGE_SIZE with KASLR */
 
 _Static_assert(sizeof(Elf64_Ehdr) == 64, "Elf64_Ehdr");
 _Static_assert(sizeof(Elf64_Phdr) == 56, "Elf64_Phdr");
@@ -59,8 +67,10 @@ struct oseg {
 struct cs_writer {
 	struct cs_target *t;
 	unsigned int ps;
-	struct oseg *seg;
+	struct oseg *seg;		/* RAM view, sorted by phys: pages go here */
 	size_t nseg;
+	struct oseg *tseg;		/* kernel-text view: same file bytes */
+	size_t ntseg;
 	size_t cursor;			/* segment of the last page written */
 	uint64_t file_end;		/* end of the last segment's file data */
 	uint64_t written_end;		/* highest byte handed to the target */
@@ -231,6 +241,7 @@ static void elf_destroy(struct cs_writer *w)
 	if (!w)
 		return;
 	free(w->seg);
+	free(w->tseg);
 	free(w->cache);
 	free(w);
 }
@@ -300,6 +311,61 @@ static uint64_t seg_virt(const struct cs_segment *in, const struct cs_kernel *k)
 	return 0;
 }
 
+/* The kernel image as the page tables map it at its text addresses:
+ * *@virt maps physical [*@start, *@end).  0 when there is nothing to map
+ * (not x86_64, no _stext, or the translation fails). */
+static int kernel_text(const struct cs_kernel *k, uint64_t *virt, uint64_t *start,
+		       uint64_t *end, unsigned int ps)
+{
+	struct cs_err ignored;
+	uint64_t v0, p0, v, pa, last_end = 0;
+
+	if (!k->arch || strcmp(k->arch->name, "x86_64") != 0 || !k->vi.have.sym_stext)
+		return 0;
+	v0 = k->vi.sym_stext & ~(uint64_t)(TEXT_ALIGN - 1);
+	if (k->arch->vtop(k, v0, &p0, &ignored) != CS_OK)
+		return 0;
+	for (v = v0; v - v0 < TEXT_MAX; v += ps) {
+		if (k->arch->vtop(k, v, &pa, &ignored) == CS_OK && pa == p0 + (v - v0)) {
+			last_end = v + ps;
+			continue;
+		}
+		if (v - (last_end ? last_end : v0) >= TEXT_GAP)
+			break;
+	}
+	*virt = v0;
+	*start = p0;
+	*end = p0 + (last_end - v0);
+	return last_end > v0;
+}
+
+/* The kernel-text view: one segment per RAM segment piece inside
+ * [start, end), sharing its file data.  With @out NULL only counts. */
+static size_t text_view(const struct cs_writer *w, uint64_t virt, uint64_t start,
+			uint64_t end, struct oseg *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nseg; i++) {
+		const struct oseg *s = &w->seg[i];
+		uint64_t a = s->phys > start ? s->phys : start;
+		uint64_t b = s->phys + s->memsz < end ? s->phys + s->memsz : end;
+		uint64_t fend = s->phys + s->filesz < b ? s->phys + s->filesz : b;
+
+		if (a >= b)
+			continue;
+		if (out) {
+			out[n].phys = a;
+			out[n].virt = virt + (a - start);
+			out[n].memsz = b - a;
+			out[n].filesz = fend > a ? fend - a : 0;
+			out[n].off = s->off + (a - s->phys);
+		}
+		n++;
+	}
+	return n;
+}
+
 /* Inputs without program headers (kdump-compressed, flattened kdump): one
  * pseudo segment per run of present pfns, as RAM ranges.  With @out NULL
  * only counts them. */
@@ -340,6 +406,7 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 	const struct cs_segment *in;
 	struct cs_segment *runs = NULL;
 	size_t nin;
+	uint64_t tvirt = 0, tstart = 0, tend = 0;
 	Elf64_Phdr ph;
 	enum cs_status st;
 
@@ -380,8 +447,16 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 	for (size_t i = 0, n = 0; i < nin; i++)
 		n += cut_segment(&in[i], plan, w->ps, seg_virt(&in[i], k), w->seg + n);
 	free(runs);
+	if (kernel_text(k, &tvirt, &tstart, &tend, w->ps)) {
+		w->ntseg = text_view(w, tvirt, tstart, tend, NULL);
+		w->tseg = calloc(w->ntseg ? w->ntseg : 1, sizeof(*w->tseg));
+		if (!w->tseg) {
+			elf_destroy(w);
+			return cs_fail_nomem(err);
+		}
+	}
+	phnum = 1 + (uint64_t)w->ntseg + (uint64_t)w->nseg;
 
-	phnum = 1 + (uint64_t)w->nseg;
 	if (phnum > UINT32_MAX) {
 		elf_destroy(w);
 		return cs_fail(err, CS_NOTSUPP, "ELF writer: %llu program headers are too many",
@@ -402,6 +477,8 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 			off = s->off + s->filesz;
 	}
 	w->file_end = off;
+	if (w->ntseg)
+		text_view(w, tvirt, tstart, tend, w->tseg);
 
 	/* ELF header */
 	memcpy(w->ehdr.e_ident, ELFMAG, SELFMAG);
@@ -434,8 +511,8 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 	cs_put_le64(&ph.p_filesz, notes_size);
 	cs_put_le64(&ph.p_memsz, notes_size);
 	memcpy(hdr + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
-	for (size_t i = 0; i < w->nseg; i++) {
-		const struct oseg *s = &w->seg[i];
+	for (size_t i = 0; i < w->ntseg + w->nseg; i++) {
+		const struct oseg *s = i < w->ntseg ? &w->tseg[i] : &w->seg[i - w->ntseg];
 
 		memset(&ph, 0, sizeof(ph));
 		cs_put_le32(&ph.p_type, PT_LOAD);
