@@ -12,7 +12,11 @@
 #                serial "rawdump", run makedumpfile -l -d 31 and --dump-dmesg
 #                onto the ext4 disk with serial "outfs"; when /usr/sbin/coresift
 #                is in the initramfs, run it too (coresift -l -d 31 ->
-#                /coresift-d31.lzo, messages in /coresift.log); then power off.
+#                /coresift-d31.lzo, messages in /coresift.log; -z -d 31 ->
+#                /coresift-d31.zst, /coresift-z.log); then power off.
+#                Just before the panic, lab=first also saves makedumpfile
+#                --mem-usage /proc/kcore (and coresift's --mem-usage and
+#                --estimate when coresift is in the initramfs) in /first/.
 #   lab=fill     fill memory and save the snapshot like lab=first, print
 #                "LAB: READY", and idle
 #                (for qemudump.sh, which dumps with QEMU's dump-guest-memory).
@@ -171,6 +175,30 @@ snapshot_page_state() {
 	log "snapshot saved in $(secs_since $t0)s: kpageflags=$(stat -c %s /mnt/first/kpageflags) kpagecount=$(stat -c %s /mnt/first/kpagecount)"
 }
 
+# First-kernel views of the same memory, last thing before the panic (the
+# dump the capture kernel writes is what they describe): makedumpfile's
+# --mem-usage table, and, with coresift in the initramfs, coresift's table and
+# its --estimate of the capture-kernel dump (tests/real/estimate.test).
+# Outputs go to /first/ on the ext4 disk.
+first_kernel_estimates() {
+	grep -q " /mnt " /proc/mounts || return
+	t0=$(up)
+	makedumpfile --mem-usage /proc/kcore > /mnt/first/mdf-mem-usage.txt 2>&1
+	log "makedumpfile --mem-usage rc=$? in $(secs_since $t0)s"
+	if [ -x /usr/sbin/coresift ]; then
+		t0=$(up)
+		timeout 300 /usr/sbin/coresift --mem-usage /proc/kcore > /mnt/first/coresift-mem-usage.txt 2>&1
+		log "coresift --mem-usage rc=$? in $(secs_since $t0)s"
+		t0=$(up)
+		timeout 300 /usr/sbin/coresift --estimate -d 31 --json-stats /mnt/first/coresift-estimate.json \
+			/proc/kcore > /mnt/first/coresift-estimate.txt 2>&1
+		log "coresift --estimate rc=$? in $(secs_since $t0)s"
+		sed 's/^/LAB: estimate: /' /mnt/first/coresift-estimate.txt
+	fi
+	sed 's/^/LAB: mem-usage: /' /mnt/first/mdf-mem-usage.txt
+	sync
+}
+
 case "$MODE" in
 first)
 	VMLINUZ=/boot/vmlinuz
@@ -182,6 +210,7 @@ first)
 	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] || die "crash kernel not loaded"
 	fill_memory
 	snapshot_page_state
+	first_kernel_estimates
 	echo 1 > /proc/sys/kernel/sysrq
 	log "PANIC NOW (sysrq-c)"
 	sync
@@ -225,6 +254,13 @@ capture)
 			sync
 			log "coresift rc=$rc in $(secs_since $t0)s size=$(stat -c %s /mnt/coresift-d31.lzo 2>/dev/null || echo none) magic=$(head -c 8 /mnt/coresift-d31.lzo 2>/dev/null | tr -c 'A-Za-z0-9' _)"
 			tail -40 /mnt/coresift.log | sed 's/^/LAB: coresift: /'
+			# the same with zstd (for tests/real/estimate.test: size and peak RSS)
+			t0=$(up)
+			timeout 600 /usr/sbin/coresift -z -d 31 --message-level 31 /proc/vmcore /mnt/coresift-d31.zst > /mnt/coresift-z.log 2>&1
+			rc=$?
+			sync
+			log "coresift -z rc=$rc in $(secs_since $t0)s size=$(stat -c %s /mnt/coresift-d31.zst 2>/dev/null || echo none)"
+			grep -i 'peak' /mnt/coresift.log /mnt/coresift-z.log | sed 's/^/LAB: coresift: /'
 		fi
 		echo "$VSIZE" > /mnt/vmcore_size
 		sync

@@ -33,6 +33,10 @@
 #   makedumpfile.log  its messages (--message-level 31: report incl. page stats)
 #   dmesg.txt         makedumpfile --dump-dmesg output
 #   coresift-d31.lzo, coresift.log   coresift's output (CORESIFT_BIN runs only)
+#   coresift-d31.zst, coresift-z.log the same with -z (CORESIFT_BIN runs only)
+#   mdf-mem-usage.txt makedumpfile --mem-usage /proc/kcore in the first kernel
+#   coresift-mem-usage.txt, coresift-estimate.txt/.json  coresift --mem-usage
+#                     and --estimate there (CORESIFT_BIN runs only)
 #   kpageflags kpagecount meminfo zoneinfo iomem vmstat
 #                     the first kernel's page-state snapshot taken before the panic
 #   console.log/.txt  serial console of both kernels;  timings.txt  summary
@@ -100,7 +104,7 @@ chk "LAB: .* PANIC NOW" "sysrq-c issued"
 chk "Kernel panic - not syncing" "kernel panicked"
 chk "LAB: .* init start mode=capture" "capture kernel reached /init"
 chk "LAB: .* CAPTURE DONE" "capture finished"
-grep -E "LAB: .*(unit=|fill done|memfill|meminfo|crash kernel region|kexec -p loaded|PANIC NOW|vmcore_size|raw copy done|makedumpfile -l|dmesg lines|snapshot saved|coresift rc|CAPTURE DONE|FAILED)" console.txt | sed 's/^/  /'
+grep -E "LAB: .*(unit=|fill done|memfill|meminfo|crash kernel region|kexec -p loaded|PANIC NOW|vmcore_size|raw copy done|makedumpfile -l|dmesg lines|snapshot saved|coresift rc|coresift -z rc|--mem-usage rc|--estimate rc|CAPTURE DONE|FAILED)" console.txt | sed 's/^/  /'
 # kernel-side timestamps of interest
 awk '/mode=first/{print "  first kernel /init at uptime " $2} /mode=capture/{print "  capture kernel /init at uptime " $2}' console.txt | tr -d '[]'
 } | tee timings.txt
@@ -131,6 +135,8 @@ else
 	ok=0
 fi
 for f in dump-d31.lzo makedumpfile.log dmesg.txt coresift-d31.lzo coresift.log \
+	coresift-d31.zst coresift-z.log first/mdf-mem-usage.txt first/coresift-mem-usage.txt \
+	first/coresift-estimate.txt first/coresift-estimate.json \
 	first/kpageflags first/kpagecount first/meminfo first/zoneinfo first/iomem first/vmstat; do
 	debugfs -R "dump /$f ${f#first/}" out.ext4 >/dev/null 2>&1 || true
 	[ -s "${f#first/}" ] || rm -f "${f#first/}"
