@@ -163,7 +163,12 @@ static enum cs_status dump_at_level(struct run *r, unsigned int level, struct cs
 	pcfg.dump_level = level;
 	pcfg.progress = (o->message_level & CS_ML_PROGRESS) && !o->dry_run;
 	pcfg.stop = &stop_requested;
+	/* pages an analyst needs first, so a cut dump stays readable; ELF
+	 * lays pages out by address, so a cut keeps a prefix whatever the order */
+	pcfg.order = o->elf_out ? CS_ORDER_PFN : CS_ORDER_ANALYST;
 	st = cs_pipeline_run(&pcfg, &r->stats, err);
+	msg(o, CS_ML_DEBUG, "written first: %llu kept pages in %llu ranges\n",
+	    (unsigned long long)r->stats.first_pages, (unsigned long long)r->stats.first_ranges);
 	if (st != CS_OK)
 		return st;
 	if (r->w) {

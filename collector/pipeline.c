@@ -3,6 +3,8 @@
 
 #include "collector/pipeline.h"
 
+#include "collector/order.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,33 +161,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* next kept pfn >= *cursor, or max_mapnr */
-static uint64_t next_kept(const struct cs_plan *plan, uint64_t pfn)
-{
-	while (pfn < plan->max_mapnr) {
-		uint8_t b = plan->keep[pfn >> 3] >> (pfn & 7);
-
-		if (b & 1)
-			return pfn;
-		if (!b) {
-			/* nothing left in this byte: skip to the next one, and
-			 * whole zero words at a time */
-			pfn = (pfn | 7) + 1;
-			while (pfn + 64 <= plan->max_mapnr && !(pfn & 63)) {
-				uint64_t w;
-
-				memcpy(&w, plan->keep + (pfn >> 3), 8);
-				if (w)
-					break;
-				pfn += 64;
-			}
-		} else {
-			pfn++;
-		}
-	}
-	return plan->max_mapnr;
-}
-
 static enum cs_status write_slot(struct pipe *p, const struct slot *s, struct cs_err *err)
 {
 	const struct cs_pipeline_cfg *cfg = p->cfg;
@@ -232,6 +207,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	struct worker *wks = NULL;
 	enum cs_status st = CS_OK;
 	uint64_t cursor = 0, write_seq = 0, done_pages = 0;
+	struct cs_order *ord = NULL;
 	unsigned int nthreads = cfg->nthreads ? cfg->nthreads : 1;
 	double t0 = now_s(), last = t0;
 	int locked = 0;
@@ -290,20 +266,29 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		wks[i].started = 1;
 	}
 
-	cursor = next_kept(cfg->plan, 0);
+	if (st == CS_OK)
+		st = cs_order_create(&ord, cfg->w ? cfg->order : CS_ORDER_PFN, cfg->k, cfg->plan,
+				     err);
+	if (ord) {
+		size_t nr;
+
+		stats->first_pages = cs_order_priority_pages(ord, &nr);
+		stats->first_ranges = nr;
+	}
+	cursor = ord ? cs_order_next(ord) : CS_ORDER_END;
 	pthread_mutex_lock(&p.lock);
 	locked = 1;
 	while (st == CS_OK) {
 		struct slot *s;
 
 		/* queue every free slot we can */
-		while (cursor < cfg->plan->max_mapnr &&
+		while (cursor != CS_ORDER_END &&
 		       p.slots[p.fill_seq % p.nslots].state == SLOT_FREE) {
 			s = &p.slots[p.fill_seq % p.nslots];
 			s->n = 0;
-			while (s->n < BATCH_PAGES && cursor < cfg->plan->max_mapnr) {
+			while (s->n < BATCH_PAGES && cursor != CS_ORDER_END) {
 				s->pfn[s->n++] = cursor;
-				cursor = next_kept(cfg->plan, cursor + 1);
+				cursor = cs_order_next(ord);
 			}
 			s->state = SLOT_QUEUED;
 			p.fill_seq++;
@@ -353,6 +338,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		free(p.slots[i].data);
 	free(p.slots);
 	free(wks);
+	cs_order_destroy(ord);
 	pthread_mutex_destroy(&p.lock);
 	pthread_cond_destroy(&p.work_cv);
 	pthread_cond_destroy(&p.done_cv);

@@ -1,10 +1,10 @@
 /* pipeline.h - read, zero-test and compress every kept page on N threads and
- * hand the results to the writer in pfn order.
+ * hand the results to the writer in the order collector/order.h chooses.
  *
  * Work moves in batches of consecutive kept pfns through a fixed ring of
  * slots: the main thread fills free slots, workers (each with its own codec
  * context and page buffer) process them, and the main thread writes finished
- * slots strictly in order.  Memory is fixed at start (slots x batch x page
+ * slots strictly in the order they were filled.  Memory is fixed at start (slots x batch x page
  * bound), independent of the dumped machine's RAM; nothing is allocated per
  * page.
  */
@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "collector/order.h"
 #include "collector/writer.h"
 #include "compress/codec.h"
 #include "filter/kernel.h"
@@ -31,6 +32,7 @@ struct cs_pipeline_cfg {
 	unsigned int dump_level;
 	int progress;				/* progress lines on stderr */
 	volatile sig_atomic_t *stop;		/* set by a signal handler, or NULL */
+	enum cs_order_kind order;		/* CS_ORDER_PFN (0) or CS_ORDER_ANALYST */
 };
 
 struct cs_pipeline_stats {
@@ -38,6 +40,8 @@ struct cs_pipeline_stats {
 	uint64_t zero_pages;	/* zero pages excluded (level bit 1) */
 	uint64_t pages_out;	/* pages handed to the writer as data */
 	uint64_t raw_pages;	/* of those, stored uncompressed */
+	uint64_t first_pages;	/* kept pages written first (order.h groups 1-5) */
+	uint64_t first_ranges;
 };
 
 enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,

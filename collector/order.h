@@ -1,0 +1,53 @@
+/* order.h - the order in which kept pages are written.
+ *
+ * A dump cut short (full disk, -L, a signal, a dropped ssh link) keeps the
+ * pages written first.  makedumpfile writes in pfn order, and with KASLR the
+ * pages an analyst needs first (kernel image, page tables, the crashed CPUs'
+ * stacks, the log buffer, the per-cpu areas that memblock places at the top of
+ * memory) are often near the end, so crash cannot open its partial dumps.
+ *
+ * CS_ORDER_ANALYST hands out, in this order:
+ *   1. the kernel image (leaf mappings of __START_KERNEL_map),
+ *   2. the kernel's page-table pages (walked from the root),
+ *   3. each CPU's stack around the NT_PRSTATUS stack pointer, the pages its
+ *      registers point to, and the pages the stack words point to (one level),
+ *   4. the printk ring buffer (SYMBOL(prb): descriptors, infos, text),
+ *   5. module memory,
+ *   6. every other kept pfn, top of memory down in 4 MiB chunks (ascending
+ *      inside a chunk, so reads and descriptor runs stay sequential).
+ * Groups 1-5 are a small sorted list of pfn ranges; group 6 skips them by
+ * looking the pfn up in that list, so no "written" bitmap is needed.  What
+ * cannot be found (another architecture, an unreadable table) is simply not
+ * prioritised.  Every kept pfn is handed out exactly once.
+ *
+ * CS_ORDER_PFN is plain increasing pfn order (ELF output, whose file layout
+ * is by address, and dry runs).
+ */
+#ifndef CS_ORDER_H
+#define CS_ORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter/kernel.h"
+#include "filter/plan.h"
+#include "lib/error.h"
+
+enum cs_order_kind { CS_ORDER_PFN, CS_ORDER_ANALYST };
+
+#define CS_ORDER_END UINT64_MAX
+
+struct cs_order;
+
+enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
+			       const struct cs_kernel *k, const struct cs_plan *plan,
+			       struct cs_err *err);
+void cs_order_destroy(struct cs_order *o);	/* NULL is a no-op */
+
+/* The next kept pfn to write, or CS_ORDER_END. */
+uint64_t cs_order_next(struct cs_order *o);
+
+/* Kept pages in the priority groups 1-5, and the number of ranges. */
+uint64_t cs_order_priority_pages(const struct cs_order *o, size_t *nranges);
+
+#endif
