@@ -208,6 +208,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	enum cs_status st = CS_OK;
 	uint64_t cursor = 0, write_seq = 0, done_pages = 0;
 	struct cs_order *ord = NULL;
+	sigset_t block, saved;
 	unsigned int nthreads = cfg->nthreads ? cfg->nthreads : 1;
 	double t0 = now_s(), last = t0;
 	int locked = 0;
@@ -244,6 +245,13 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 				st = cs_fail_nomem(err);
 		}
 	}
+	/* workers never take SIGINT/SIGTERM/SIGHUP: the main thread must, so a
+	 * write it is blocked in returns EINTR (see cs_write_all_stop) */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &saved);
 	for (unsigned int i = 0; i < nthreads && st == CS_OK; i++) {
 		wks[i].p = &p;
 		wks[i].pages = aligned_alloc(64, BATCH_PAGES * p.page_size);
@@ -265,6 +273,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		}
 		wks[i].started = 1;
 	}
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
 	if (st == CS_OK)
 		st = cs_order_create(&ord, cfg->w ? cfg->order : CS_ORDER_PFN, cfg->k, cfg->plan,

@@ -116,17 +116,17 @@ enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len
 	}
 	if (fits) {
 		if (t->kind == CS_TARGET_FILE) {
-			st = cs_write_all(t->fd, buf, fits, off, t->tmp_path, err);
+			st = cs_write_all_stop(t->fd, buf, fits, off, t->stop, t->tmp_path, err);
 		} else {
 			struct cs_flat_record r;
 
 			cs_put_be64(r.offset, off);
 			cs_put_be64(r.size, fits);
-			st = cs_write_all(t->fd, &r, sizeof(r), CS_IO_APPEND, "standard output",
-					  err);
+			st = cs_write_all_stop(t->fd, &r, sizeof(r), CS_IO_APPEND, t->stop,
+					       "standard output", err);
 			if (st == CS_OK)
-				st = cs_write_all(t->fd, buf, fits, CS_IO_APPEND,
-						  "standard output", err);
+				st = cs_write_all_stop(t->fd, buf, fits, CS_IO_APPEND, t->stop,
+						       "standard output", err);
 		}
 		if (st != CS_OK)
 			return st;

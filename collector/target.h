@@ -8,6 +8,7 @@
 #ifndef CS_TARGET_H
 #define CS_TARGET_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,9 @@ struct cs_target {
 	uint64_t limit;		/* -L: max bytes, 0 = none */
 	uint64_t written;	/* payload bytes handed to the target */
 	int force;		/* -f: replace an existing final file */
+	/* the run's stop flag (set by SIGINT/SIGTERM) or NULL: a write
+	 * blocked on a pipe nobody reads ends when it is set */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Create @path (mode 0600, O_EXCL unless @force) under a temporary name

@@ -30,11 +30,21 @@ enum cs_status cs_pread_all(int fd, void *buf, size_t len, uint64_t off,
 enum cs_status cs_write_all(int fd, const void *buf, size_t len, uint64_t off,
 			    const char *what, struct cs_err *err)
 {
+	return cs_write_all_stop(fd, buf, len, off, NULL, what, err);
+}
+
+enum cs_status cs_write_all_stop(int fd, const void *buf, size_t len, uint64_t off,
+				 const volatile sig_atomic_t *stop, const char *what,
+				 struct cs_err *err)
+{
 	const uint8_t *p = buf;
 
 	while (len) {
 		ssize_t n;
 
+		if (stop && *stop)
+			return cs_fail(err, CS_INTERRUPTED, "cannot write %s: interrupted by a signal",
+				       what);
 		if (off == CS_IO_APPEND)
 			n = write(fd, p, len);
 		else

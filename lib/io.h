@@ -2,6 +2,7 @@
 #ifndef CS_IO_H
 #define CS_IO_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,13 @@ enum cs_status cs_read_full(int fd, void *buf, size_t len, size_t *got,
 #define CS_IO_APPEND UINT64_MAX
 enum cs_status cs_write_all(int fd, const void *buf, size_t len, uint64_t off,
 			    const char *what, struct cs_err *err);
+/* The same, but once *@stop is set (checked before each write and after an
+ * EINTR) it ends with CS_INTERRUPTED: a signal handler that sets the flag
+ * (installed without SA_RESTART) ends a write blocked on a pipe or socket
+ * nobody reads.  Nothing more is written after that. */
+enum cs_status cs_write_all_stop(int fd, const void *buf, size_t len, uint64_t off,
+				 const volatile sig_atomic_t *stop, const char *what,
+				 struct cs_err *err);
 
 /* Little-endian field helpers for on-disk structures. */
 static inline void cs_put_le16(void *p, uint16_t v)
