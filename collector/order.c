@@ -30,7 +30,7 @@
 #define PTR_SPAN	0x3000ull		/* a pointed-to object: task_struct ~10 KiB */
 #define PRSTATUS_REGS	112			/* offsetof(struct elf_prstatus, pr_reg) */
 #define PRSTATUS_NREGS	27
-#define REG_RSP		19
+#define PR_REG_RSP		19
 
 struct range {
 	uint64_t start, end;	/* pfns [start, end) */
@@ -348,7 +348,7 @@ static void add_cpu_states(struct cs_order *o)
 		off = next;
 		if (type != NT_PRSTATUS || descsz < PRSTATUS_REGS + PRSTATUS_NREGS * 8)
 			continue;
-		rsp = cs_get_le64(vc->notes + desc + PRSTATUS_REGS + REG_RSP * 8);
+		rsp = cs_get_le64(vc->notes + desc + PRSTATUS_REGS + PR_REG_RSP * 8);
 		if (rsp < low)
 			continue;
 		add_virt(o, rsp & ~(STACK_SIZE - 1), STACK_SIZE);
