@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "collector/options.h"
 #include "collector/dmesg_cmd.h"
+#include "collector/estimate.h"
 #include "collector/pipeline.h"
 #include "collector/rearrange.h"
 #include "collector/report.h"
@@ -338,6 +340,10 @@ int main(int argc, char **argv)
 		return run_rearrange(&o);
 	case CS_MODE_DMESG:
 		return cs_dmesg_main(&o) == CS_OK ? EXIT_OK : EXIT_FAILED;
+	case CS_MODE_MEM_USAGE:
+		return cs_mem_usage_main(&o) == CS_OK ? EXIT_OK : EXIT_FAILED;
+	case CS_MODE_ESTIMATE:
+		return cs_estimate_main(&o) == CS_OK ? EXIT_OK : EXIT_FAILED;
 	case CS_MODE_DUMP:
 		break;
 	}
@@ -377,6 +383,13 @@ int main(int argc, char **argv)
 		cs_plan_fini(&r.plan);
 	if (r.have_vc)
 		cs_vmcore_close(&r.vc);
+	{
+		/* the capture kernel's budget: --estimate predicts this number */
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			msg(&o, CS_ML_DEBUG, "peak memory (RSS): %ld KiB\n", ru.ru_maxrss);
+	}
 	if (rc == EXIT_OK) {
 		if (!o.dry_run && !o.flat_out)
 			msg(&o, CS_ML_COMMON, "\nThe dumpfile is saved to %s.\n", o.out_path);

@@ -23,6 +23,8 @@ enum {
 	OPT_VERSION,
 	OPT_DUMP_DMESG,
 	OPT_PARTIAL_DMESG,
+	OPT_MEM_USAGE,
+	OPT_ESTIMATE,
 };
 
 static const struct option long_options[] = {
@@ -39,6 +41,8 @@ static const struct option long_options[] = {
 	{ "cyclic-buffer", required_argument, NULL, OPT_CYCLIC_BUFFER },
 	{ "dump-dmesg", no_argument, NULL, OPT_DUMP_DMESG },
 	{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL_DMESG },
+	{ "mem-usage", no_argument, NULL, OPT_MEM_USAGE },
+	{ "estimate", no_argument, NULL, OPT_ESTIMATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -49,7 +53,7 @@ static const struct {
 	int has_arg;
 } not_built[] = {
 	{ "split", 0 }, { "reassemble", 0 },
-	{ "mem-usage", 0 }, { "work-dir", 1 }, { "splitblock-size", 1 }, { "config", 1 },
+	{ "work-dir", 1 }, { "splitblock-size", 1 }, { "config", 1 },
 	{ "eppic", 1 }, { "xen-syms", 1 }, { "xen-vmcoreinfo", 1 }, { "xen_phys_start", 1 },
 	{ "vtop", 1 }, { "diskset", 1 }, { "extension", 1 },
 };
@@ -186,6 +190,7 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 		case 'd':
 			if ((st = parse_levels(o, optarg, err)) != CS_OK)
 				return st;
+			o->level_given = 1;
 			break;
 		case 'E':
 			o->elf_out = 1;
@@ -264,6 +269,12 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 		case OPT_PARTIAL_DMESG:
 			o->partial_dmesg = 1;
 			break;
+		case OPT_MEM_USAGE:
+			o->mode = CS_MODE_MEM_USAGE;
+			break;
+		case OPT_ESTIMATE:
+			o->mode = CS_MODE_ESTIMATE;
+			break;
 		case OPT_NON_MMAP:
 		case OPT_CYCLIC_BUFFER:
 			/* accepted for makedumpfile compatibility; coresift reads
@@ -300,6 +311,19 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 			return cs_fail(err, CS_INVALID, "unexpected argument '%s'",
 				       argv[optind + (o->flat_out ? 1 : 2)]);
 		o->out_path = o->flat_out ? NULL : argv[optind + 1];
+		return CS_OK;
+	}
+	if (o->mode == CS_MODE_MEM_USAGE || o->mode == CS_MODE_ESTIMATE) {
+		const char *what = o->mode == CS_MODE_MEM_USAGE ? "--mem-usage" : "--estimate";
+
+		if (npos != 1)
+			return cs_fail(err, CS_INVALID,
+				       "%s reads one VMCORE (normally /proc/kcore) and writes nothing: give only VMCORE",
+				       what);
+		if (o->dry_run || o->flat_out || o->elf_out)
+			return cs_fail(err, CS_INVALID, "%s cannot be combined with %s", what,
+				       o->dry_run ? "--dry-run" : o->flat_out ? "-F" : "-E");
+		o->in_path = argv[optind];
 		return CS_OK;
 	}
 	if (o->mode == CS_MODE_CHECK_PARAMS && npos == 0)
@@ -351,6 +375,8 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "       %s --dry-run [OPTION]... VMCORE\n"
 "       %s -R [-f] DUMPFILE < DUMPFILE.flat\n"
 "       %s --dump-dmesg [--partial-dmesg] [-i VMCOREINFO] VMCORE LOGFILE\n"
+"       %s --mem-usage [-i VMCOREINFO] /proc/kcore\n"
+"       %s --estimate [-d LEVEL] [--json-stats FILE] /proc/kcore\n"
 "\n"
 "Write a kdump-compressed dump of VMCORE (normally /proc/vmcore in the capture\n"
 "kernel) to DUMPFILE, leaving out the page classes the dump level names.\n"
@@ -392,6 +418,15 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "                        LOGFILE, or with -F to standard output\n"
 "  --partial-dmesg       only what was logged since the last \"dmesg -c\"\n"
 "\n"
+"Planning (first kernel, on /proc/kcore as root; an ELF or kdump file works too):\n"
+"  --mem-usage           print makedumpfile's table of pages per class (zero,\n"
+"                        cache, user, free, kernel data) of the running system;\n"
+"                        the crash kernel's reservation is left out\n"
+"  --estimate            predict, for dump levels 1, 31 and -d LEVEL and each\n"
+"                        built codec, the dump size and time, coresift's peak\n"
+"                        memory in the capture kernel and a crashkernel= size;\n"
+"                        --json-stats FILE writes the same as JSON\n"
+"\n"
 "Messages:\n"
 "  --message-level N     sum of: 1 progress, 2 common, 4 errors, 8 debug,\n"
 "                        16 report (default 7)\n"
@@ -406,7 +441,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "\n"
 "Exit status: 0 the dump is complete; 1 something failed (the message says\n"
 "what, where and why). See coresift(8).\n",
-		p, p, p, p, p,
+		p, p, p, p, p, p, p,
 		cs_codec_zlib.built ? "" : " (not built)",
 		cs_codec_lzo.built ? "" : " (not built)",
 		cs_codec_snappy.built ? "" : " (not built)",

@@ -29,6 +29,8 @@ enum cs_mode {
 	CS_MODE_CHECK_PARAMS,
 	CS_MODE_REARRANGE,	/* -R DUMPFILE < flattened stream */
 	CS_MODE_DMESG,		/* --dump-dmesg VMCORE LOGFILE (or -F: stdout) */
+	CS_MODE_MEM_USAGE,	/* --mem-usage VMCORE (normally /proc/kcore) */
+	CS_MODE_ESTIMATE,	/* --estimate VMCORE: predicted dump sizes, time, memory */
 };
 
 struct cs_options {
@@ -38,6 +40,7 @@ struct cs_options {
 	const char *out_path;		/* NULL with -F or --dry-run */
 	unsigned int levels[CS_MAX_LEVELS];
 	unsigned int nlevels;		/* >= 1 */
+	int level_given;		/* -d was on the command line */
 	const struct cs_codec *codec;	/* NULL: pages stored raw */
 	int codec_level;		/* --zstd-level etc., 0 = codec default */
 	int elf_out;			/* -E: ELF64 core output */

@@ -11,6 +11,16 @@
  *
  * Our own and makedumpfile's -E output describe excluded pages as
  * p_filesz < p_memsz: those pfns are present without data.
+ *
+ * /proc/kcore (the running kernel, for --mem-usage and --estimate) is an
+ * ELF core too, but its PT_LOADs are kernel virtual ranges at file offsets
+ * derived from the virtual address: the direct map of each System RAM range
+ * (KCORE_RAM), the kernel text, vmalloc, modules and vmemmap.  Since 4.11
+ * (commit 464920104bf7) the RAM and text ones carry their physical address
+ * in p_paddr and the others p_paddr = -1; those are not physical memory and
+ * are skipped, and the text segment lies inside a RAM one and is dropped as
+ * a second view (below).  Older kernels give p_paddr = 0 everywhere, which
+ * we refuse rather than guess the direct-map base.
  */
 #include "filter/source.h"
 
@@ -206,6 +216,10 @@ static enum cs_status read_headers(struct cs_vmcore *vc, const uint8_t *tab, siz
 
 			if (ph.memsz == 0)
 				continue;
+			/* /proc/kcore: a virtual-only range (vmalloc, modules,
+			 * vmemmap), not physical memory */
+			if (ph.paddr == UINT64_MAX)
+				continue;
 			if (ph.filesz > ph.memsz || ph.paddr + ph.memsz < ph.paddr ||
 			    ph.offset + ph.filesz < ph.offset)
 				return cs_fail(err, CS_CORRUPT,
@@ -235,6 +249,11 @@ static enum cs_status read_headers(struct cs_vmcore *vc, const uint8_t *tab, siz
 	if (vc->nseg == 0)
 		return cs_fail(err, CS_CORRUPT, "%s: no PT_LOAD segments", vc->path);
 
+	if (vc->nseg > 1 && vc->seg[0].phys == 0 && vc->seg[1].phys == 0 &&
+	    vc->seg[0].virt >> 63 && vc->seg[1].virt >> 63)
+		return cs_fail(err, CS_NOTSUPP,
+			       "%s: PT_LOADs carry kernel virtual addresses without physical ones (/proc/kcore of a kernel before 4.11?)",
+			       vc->path);
 	qsort(vc->seg, vc->nseg, sizeof(*vc->seg), seg_cmp);
 	/* kexec-tools' elfcorehdr describes the kernel image twice: its own
 	 * PT_LOAD (kernel-text virtual addresses) inside the RAM range that
@@ -430,6 +449,60 @@ static enum cs_status elf_read_page(const struct cs_vmcore *vc, uint64_t pfn,
 	if (!got)
 		return cs_fail(err, CS_NODATA, "pfn %#llx is not in the dump",
 			       (unsigned long long)pfn);
+	return CS_OK;
+}
+
+enum cs_status cs_vmcore_drop_range(struct cs_vmcore *vc, uint64_t start, uint64_t end,
+				    struct cs_err *err)
+{
+	struct cs_segment *seg;
+	size_t n = 0;
+
+	if (vc->ops != &cs_source_elf || vc->flat)
+		return cs_fail(err, CS_NOTSUPP, "%s: only a plain ELF input can leave out a physical range",
+			       vc->path);
+	if (start >= end)
+		return CS_OK;
+	/* at most one segment is split in two */
+	seg = calloc(vc->nseg + 1, sizeof(*seg));
+	if (!seg)
+		return cs_fail_nomem(err);
+	for (size_t i = 0; i < vc->nseg; i++) {
+		struct cs_segment s = vc->seg[i];
+		uint64_t s_end = s.phys + s.mem_size;
+
+		if (s_end <= start || s.phys >= end) {
+			seg[n++] = s;
+			continue;
+		}
+		if (s.phys < start) {		/* the part below */
+			struct cs_segment lo = s;
+
+			lo.mem_size = start - s.phys;
+			if (lo.file_size > lo.mem_size)
+				lo.file_size = lo.mem_size;
+			seg[n++] = lo;
+		}
+		if (s_end > end) {		/* the part above */
+			struct cs_segment hi = s;
+			uint64_t cut = end - s.phys;
+
+			hi.phys = end;
+			hi.virt = s.virt + cut;
+			hi.mem_size = s_end - end;
+			hi.file_off = s.file_off + cut;
+			hi.file_size = s.file_size > cut ? s.file_size - cut : 0;
+			seg[n++] = hi;
+		}
+	}
+	if (n == 0) {
+		free(seg);
+		return cs_fail(err, CS_INVALID, "%s: leaving out [%#llx-%#llx) leaves no memory",
+			       vc->path, (unsigned long long)start, (unsigned long long)end);
+	}
+	free(vc->seg);
+	vc->seg = seg;
+	vc->nseg = n;
 	return CS_OK;
 }
 

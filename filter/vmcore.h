@@ -94,6 +94,12 @@ int cs_vmcore_pfn_present(const struct cs_vmcore *vc, uint64_t pfn);
 void cs_vmcore_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
 		       uint64_t max_mapnr);
 
+/* Leave physical range [@start, @end) out of an ELF input, as a memory hole
+ * (the crash kernel's reservation when reading /proc/kcore).  Segments are
+ * cut; max_pfn is kept.  Other inputs: CS_NOTSUPP. */
+enum cs_status cs_vmcore_drop_range(struct cs_vmcore *vc, uint64_t start, uint64_t end,
+				    struct cs_err *err);
+
 /* Read one page; bytes of the page outside any segment read as zero, but at
  * least one byte must have data (else CS_NODATA).  A page that fails to
  * decompress is CS_CORRUPT naming the pfn and the file offset. */

@@ -1,0 +1,612 @@
+/* estimate.c - --mem-usage and --estimate: plan a dump from the running system.
+ *
+ * Both read /proc/kcore in the first kernel (any ELF or kdump input works too,
+ * which is how the synthetic tests drive them).  On /proc/kcore the crash
+ * kernel's reservation ("Crash kernel" in /proc/iomem) is left out as a
+ * memory hole, as makedumpfile does: the capture kernel's /proc/vmcore does
+ * not contain it either.
+ *
+ * --mem-usage prints makedumpfile's table: the pages of each class at dump
+ * level 31 (the same plan and zero test as a -d 31 --dry-run, so the numbers
+ * equal that run's report), KERN_DATA = what remains.
+ *
+ * --estimate predicts a kdump-compressed dump at levels 1, 31 and -d LEVEL:
+ *  - size: the parts before the page data are computed exactly as the kdump
+ *    writer lays them out (header block, sub-header + notes, both bitmaps,
+ *    24 bytes per kept page, the shared zero page at levels with bit 1); the
+ *    page data from an evenly spaced sample of EST_SAMPLE kept pages, read
+ *    and compressed with each built codec's real context (a page that does
+ *    not shrink is stored raw, as the pipeline does), scaled to all kept
+ *    pages;
+ *  - time: the sample's measured read + compress time per page on this
+ *    machine, scaled, on one CPU (a capture kernel normally runs with
+ *    nr_cpus=1); writing to the target is not included;
+ *  - peak memory of a coresift dump of this machine: see rss_model();
+ *  - crashkernel=: see crashkernel_model().
+ */
+#include "config.h"
+
+#include "collector/estimate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector/kdump_format.h"
+#include "collector/pipeline.h"
+#include "collector/report.h"
+#include "compress/codec.h"
+#include "filter/kernel.h"
+#include "filter/plan.h"
+#include "filter/vmcore.h"
+
+#define EST_SAMPLE	4096u	/* kept pages sampled per level */
+#define EST_NCODEC	5	/* none + the four codecs */
+#define EST_NLEVEL	3
+#define KIB		1024u
+#define MIB		(1024u * 1024u)
+
+/* Fixed buffers of a dump run, mirrored from the code that owns them
+ * (collector/pipeline.c, collector/kdump_writer.c, filter/memmap.c). */
+#define PIPE_BATCH_PAGES	64u		/* pages per pipeline slot */
+#define WRITER_CACHE		(256u * 1024)	/* kdump writer data cache */
+#define WRITER_DESC_WINDOW	(4096u * 24)	/* descriptor window */
+#define WRITER_RANK_SHIFT	12
+#define MEMMAP_BATCH		513u		/* struct pages read at once */
+/* Code and library pages a dump touches beyond what this run has touched
+ * when it measures its own baseline (pipeline, writer, codec code, thread
+ * stacks); measured with tests/real/estimate.test and on the host. */
+#define RSS_CODE_KIB		1024u
+
+/* crashkernel= model (MiB), see crashkernel_model() */
+#define CK_KERNEL_MIB		96u
+#define CK_INITRAMFS_MIB	32u
+#define CK_IO_MIB		16u
+
+unsigned long cs_rss_now_kib(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long size, res = 0;
+	long ps = sysconf(_SC_PAGESIZE);
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &res) != 2)
+		res = 0;
+	fclose(f);
+	return ps > 0 ? res * (unsigned long)ps / KIB : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static unsigned int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+static uint64_t div_up(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+/* Is @path the running kernel's /proc/kcore (after symlinks)? */
+static int is_kcore(const char *path)
+{
+	char buf[PATH_MAX];
+
+	return realpath(path, buf) && strcmp(buf, "/proc/kcore") == 0;
+}
+
+/* Leave out every "Crash kernel" range of /proc/iomem.  *@bytes = their size. */
+static enum cs_status drop_crashkernel(struct cs_vmcore *vc, uint64_t *bytes, struct cs_err *err)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	char line[256];
+	enum cs_status st = CS_OK;
+
+	*bytes = 0;
+	if (!f)
+		return cs_fail_errno(err, errno, "cannot open /proc/iomem");
+	while (st == CS_OK && fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+		char name[128];
+
+		if (sscanf(line, " %llx-%llx : %127[^\n]", &a, &b, name) != 3 ||
+		    strcmp(name, "Crash kernel") != 0)
+			continue;
+		if (b < a || (a == 0 && b == 0))	/* not root: addresses hidden */
+			continue;
+		st = cs_vmcore_drop_range(vc, a, (uint64_t)b + 1, err);
+		*bytes += (uint64_t)b + 1 - a;
+	}
+	fclose(f);
+	return st;
+}
+
+struct live {
+	struct cs_vmcore vc;
+	struct cs_kernel k;
+	int have_vc;
+	uint64_t crash_bytes;	/* crash kernel reservation left out */
+	int kcore;
+};
+
+static enum cs_status live_open(struct live *l, const struct cs_options *o, struct cs_err *err)
+{
+	enum cs_status st;
+
+	memset(l, 0, sizeof(*l));
+	st = cs_vmcore_open(o->in_path, &l->vc, err);
+	if (st != CS_OK)
+		return st;
+	l->have_vc = 1;
+	l->kcore = is_kcore(o->in_path);
+	if (l->kcore) {
+		st = drop_crashkernel(&l->vc, &l->crash_bytes, err);
+		if (st != CS_OK)
+			return cs_err_prefix(err, "cannot leave out the crash kernel's memory");
+	}
+	st = cs_kernel_init(&l->k, &l->vc, o->vmcoreinfo_path, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "%s", o->in_path);
+	return CS_OK;
+}
+
+static void live_close(struct live *l)
+{
+	if (l->have_vc)
+		cs_vmcore_close(&l->vc);
+}
+
+/* ---- --mem-usage ------------------------------------------------------- */
+
+enum cs_status cs_mem_usage_main(const struct cs_options *o)
+{
+	struct live l;
+	struct cs_plan plan;
+	struct cs_pipeline_cfg pcfg;
+	struct cs_pipeline_stats stats;
+	struct cs_report rep;
+	struct cs_report_counts c;
+	struct cs_err err;
+	enum cs_status st;
+	int have_plan = 0;
+
+	cs_err_clear(&err);
+	st = live_open(&l, o, &err);
+	if (st == CS_OK) {
+		st = cs_plan_build(&plan, &l.k, CS_DL_MAX, &err);
+		if (st != CS_OK)
+			cs_err_prefix(&err, "cannot classify pages");
+		else
+			have_plan = 1;
+	}
+	if (st == CS_OK) {
+		/* zero pages are found by reading, exactly as a -d 31 dry run */
+		memset(&pcfg, 0, sizeof(pcfg));
+		pcfg.k = &l.k;
+		pcfg.plan = &plan;
+		pcfg.nthreads = o->num_threads ? o->num_threads : online_cpus();
+		pcfg.dump_level = CS_DL_MAX;
+		st = cs_pipeline_run(&pcfg, &stats, &err);
+		if (st != CS_OK)
+			cs_err_prefix(&err, "cannot look for zero pages");
+	}
+	if (st != CS_OK) {
+		fprintf(stderr, "%s: %s\n", o->progname, err.msg);
+		goto out;
+	}
+	memset(&rep, 0, sizeof(rep));
+	rep.plan = &plan;
+	rep.zero_pages = stats.zero_pages;
+	rep.dry_run = 1;
+	cs_report_counts(&rep, &c);
+	/* makedumpfile's layout, tabs and padding included, so scripts that
+	 * parse its table parse ours */
+	printf("\n");
+	printf("TYPE\t\tPAGES\t\t\tEXCLUDABLE\tDESCRIPTION\n");
+	printf("----------------------------------------------------------------------\n");
+	printf("ZERO\t\t%-16" PRIu64 "\tyes\t\tPages filled with zero\n", c.zero);
+	printf("NON_PRI_CACHE\t%-16" PRIu64 "\tyes\t\tCache pages without private flag\n", c.cache);
+	printf("PRI_CACHE\t%-16" PRIu64 "\tyes\t\tCache pages with private flag\n", c.cache_private);
+	printf("USER\t\t%-16" PRIu64 "\tyes\t\tUser process pages\n", c.user);
+	printf("FREE\t\t%-16" PRIu64 "\tyes\t\tFree pages\n", c.free_pages);
+	printf("KERN_DATA\t%-16" PRIu64 "\tno\t\tDumpable kernel data \n", c.remaining);
+	printf("\n");
+	printf("page size:\t\t%-16u\n", l.vc.page_size);
+	printf("Total pages on system:\t%-16" PRIu64 "\n", c.original);
+	printf("Total size on system:\t%-16" PRIu64 " Byte\n", c.original * l.vc.page_size);
+	fflush(stdout);
+	if (o->message_level & CS_ML_DEBUG)
+		fprintf(stderr, "hwpoison pages %" PRIu64 ", offline pages %" PRIu64
+			", unclassified pages (kept) %" PRIu64 ", crash kernel memory left out: %" PRIu64
+			" bytes\n", c.hwpoison, c.offline, c.unclassified, l.crash_bytes);
+out:
+	if (have_plan)
+		cs_plan_fini(&plan);
+	live_close(&l);
+	return st;
+}
+
+/* ---- --estimate -------------------------------------------------------- */
+
+struct est_codec {
+	const struct cs_codec *codec;	/* NULL: pages stored raw */
+	const char *name;
+	struct cs_codec_ctx ctx;
+	unsigned long ctx_kib;		/* resident memory the context added */
+	int ready;
+};
+
+struct est_level {
+	unsigned int level;
+	uint64_t kept;			/* kept pages before the zero test */
+	uint64_t header_bytes;		/* everything before the page data */
+	uint64_t sampled, sample_zero, read_fail;
+	double read_secs;
+	uint64_t sample_bytes[EST_NCODEC];
+	double sample_secs[EST_NCODEC];
+	/* results */
+	uint64_t zero_pages;
+	uint64_t bytes[EST_NCODEC];
+	double secs[EST_NCODEC];
+	unsigned long rss_kib[EST_NCODEC];
+};
+
+struct est {
+	const struct cs_options *o;
+	struct live l;
+	struct est_codec c[EST_NCODEC];
+	unsigned int ncodec;
+	struct est_level lv[EST_NLEVEL];
+	unsigned int nlevel;
+	unsigned int threads;		/* assumed in the capture kernel */
+	unsigned long base_kib;		/* this process's RSS at start */
+	uint8_t *page;
+	/* crashkernel model */
+	unsigned long ck_coresift_mib, ck_initramfs_mib, ck_recommended_mib;
+	uint64_t ck_current;
+};
+
+/* kdump-compressed layout before the page data, as collector/kdump_writer.c
+ * writes it (doc/kdump-format.md) */
+static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsigned int level)
+{
+	uint64_t bs = e->l.vc.page_size, bm_bytes = div_up(p->max_mapnr, 8);
+	uint64_t bm_len = div_up(bm_bytes, bs) * bs;
+	uint64_t sub = div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs);
+
+	return (1 + sub) * bs + 2 * bm_len +
+	       p->kept_pages * sizeof(struct cs_kdump_page_desc) + (level & CS_DL_ZERO ? bs : 0);
+}
+
+/* Peak resident memory of a dump of this machine with codec @ci on
+ * e->threads threads, in KiB: this run's own baseline (binary, libraries,
+ * VMCOREINFO, segments: everything a run has before it plans) + code a dump
+ * touches later + both bitmaps + the kdump writer's rank table, data cache,
+ * descriptor window and header block + the mem_map batch + the pipeline's
+ * slots (2 per thread + 2, each 64 pages of the codec's bound) and per-thread
+ * page buffers + one measured codec context per thread. */
+static unsigned long rss_model(const struct est *e, const struct cs_plan *p, unsigned int ci)
+{
+	const struct cs_codec *c = e->c[ci].codec;
+	uint64_t bs = e->l.vc.page_size, n = e->threads;
+	uint64_t stride = bs, b = 0;
+
+	if (c && c->bound(bs) > stride)
+		stride = c->bound(bs);
+	b += 2 * div_up(div_up(p->max_mapnr, 8), 4096) * 4096;
+	b += ((p->max_mapnr >> WRITER_RANK_SHIFT) + 1) * 8;
+	b += WRITER_CACHE + WRITER_DESC_WINDOW;
+	b += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
+	b += MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
+	b += (2 * n + 2) * PIPE_BATCH_PAGES * stride;
+	b += n * PIPE_BATCH_PAGES * bs;
+	return e->base_kib + RSS_CODE_KIB + (unsigned long)div_up(b, KIB) + n * e->c[ci].ctx_kib;
+}
+
+static enum cs_status codecs_init(struct est *e, struct cs_err *err)
+{
+	static const uint8_t pattern[] = "coresift estimate: a page to compress once ";
+	size_t bs = e->l.vc.page_size;
+
+	e->c[0].codec = NULL;
+	e->c[0].name = "none";
+	e->ncodec = 1;
+	for (const struct cs_codec *const *c = cs_codecs; *c && e->ncodec < EST_NCODEC; c++)
+		if ((*c)->built) {
+			e->c[e->ncodec].codec = *c;
+			e->c[e->ncodec].name = (*c)->name;
+			e->ncodec++;
+		}
+	for (size_t i = 0; i < bs; i++)
+		e->page[i] = pattern[i % (sizeof(pattern) - 1)];
+	for (unsigned int i = 0; i < e->ncodec; i++) {
+		struct est_codec *ec = &e->c[i];
+		unsigned long before = cs_rss_now_kib(), after;
+		const void *out;
+		size_t len;
+		uint32_t flags;
+		enum cs_status st;
+
+		st = cs_codec_ctx_init(&ec->ctx, ec->codec, e->o->codec_level, bs, err);
+		if (st == CS_OK)
+			st = cs_codec_page(&ec->ctx, e->page, &out, &len, &flags, err);
+		if (st != CS_OK)
+			return cs_err_prefix(err, "cannot set up %s", ec->name);
+		ec->ready = 1;
+		after = cs_rss_now_kib();
+		ec->ctx_kib = after > before ? after - before : 0;
+	}
+	return CS_OK;
+}
+
+static void codecs_fini(struct est *e)
+{
+	for (unsigned int i = 0; i < e->ncodec; i++)
+		if (e->c[i].ready)
+			cs_codec_ctx_deinit(&e->c[i].ctx);
+}
+
+/* Read and compress an evenly spaced sample of the kept pages. */
+static enum cs_status sample_level(struct est *e, const struct cs_plan *p, struct est_level *lv,
+				   struct cs_err *err)
+{
+	uint64_t n = 0, kept = p->kept_pages, want = kept < EST_SAMPLE ? kept : EST_SAMPLE;
+	size_t bs = e->l.vc.page_size;
+	struct cs_err scratch;
+
+	for (uint64_t pfn = 0; pfn < p->max_mapnr && want; pfn++) {
+		double t0;
+		int take;
+
+		if (!(pfn & 7) && !p->keep[pfn >> 3]) {
+			pfn += 7;
+			continue;
+		}
+		if (!cs_bit_test(p->keep, pfn))
+			continue;
+		/* kept page number n is sampled when it starts a new 1/want of
+		 * the kept pages */
+		take = (n + 1) * want / kept != n * want / kept;
+		n++;
+		if (!take)
+			continue;
+		t0 = now_s();
+		if (cs_vmcore_read_page(&e->l.vc, pfn, e->page, &scratch) != CS_OK) {
+			lv->read_fail++;
+			continue;
+		}
+		lv->read_secs += now_s() - t0;
+		lv->sampled++;
+		if ((lv->level & CS_DL_ZERO) && cs_page_is_zero(e->page, bs)) {
+			lv->sample_zero++;
+			continue;
+		}
+		for (unsigned int i = 0; i < e->ncodec; i++) {
+			const void *out;
+			size_t len;
+			uint32_t flags;
+			enum cs_status st;
+
+			t0 = now_s();
+			st = cs_codec_page(&e->c[i].ctx, e->page, &out, &len, &flags, err);
+			lv->sample_secs[i] += now_s() - t0;
+			if (st != CS_OK)
+				return cs_err_prefix(err, "%s, pfn %#" PRIx64, e->c[i].name, pfn);
+			lv->sample_bytes[i] += len;
+		}
+	}
+	return CS_OK;
+}
+
+static enum cs_status estimate_level(struct est *e, struct est_level *lv, struct cs_err *err)
+{
+	struct cs_plan plan;
+	enum cs_status st;
+
+	st = cs_plan_build(&plan, &e->l.k, lv->level | e->l.vc.dump_level, err);
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot choose pages for dump level %u", lv->level);
+	lv->kept = plan.kept_pages;
+	lv->header_bytes = header_bytes(e, &plan, lv->level);
+	st = sample_level(e, &plan, lv, err);
+	if (st == CS_OK) {
+		double scale = lv->sampled ? (double)lv->kept / (double)lv->sampled : 0;
+		uint64_t nonzero;
+
+		lv->zero_pages = (uint64_t)((double)lv->sample_zero * scale + 0.5);
+		nonzero = lv->kept - lv->zero_pages;
+		for (unsigned int i = 0; i < e->ncodec; i++) {
+			uint64_t sampled_nz = lv->sampled - lv->sample_zero;
+
+			lv->bytes[i] = lv->header_bytes +
+				       (uint64_t)((double)lv->sample_bytes[i] * scale + 0.5);
+			lv->secs[i] = lv->read_secs * scale +
+				      (sampled_nz ? lv->sample_secs[i] / (double)sampled_nz * (double)nonzero : 0);
+			lv->rss_kib[i] = rss_model(e, &plan, i);
+		}
+	}
+	cs_plan_fini(&plan);
+	return st;
+}
+
+static uint64_t read_u64_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long long v = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/* crashkernel= for this machine, in MiB: the capture kernel itself
+ * (CK_KERNEL_MIB: image, its struct pages, slab and early allocations with
+ * nr_cpus=1), its unpacked initramfs (3 x the size of the running kernel's
+ * /boot/initrd.img-RELEASE, or CK_INITRAMFS_MIB when there is none),
+ * coresift's largest predicted peak at level 31, and CK_IO_MIB of page cache
+ * for writing the dump; plus 20%, rounded up to 16 MiB. */
+static void crashkernel_model(struct est *e)
+{
+	struct utsname u;
+	unsigned long peak = 0, sum;
+	char path[600];
+	FILE *f;
+
+	for (unsigned int l = 0; l < e->nlevel; l++)
+		if (e->lv[l].level == CS_DL_MAX)
+			for (unsigned int i = 0; i < e->ncodec; i++)
+				if (e->lv[l].rss_kib[i] > peak)
+					peak = e->lv[l].rss_kib[i];
+	e->ck_coresift_mib = (peak + 1023) / 1024;
+	e->ck_initramfs_mib = CK_INITRAMFS_MIB;
+	if (uname(&u) == 0) {
+		snprintf(path, sizeof(path), "/boot/initrd.img-%s", u.release);
+		f = fopen(path, "r");
+		if (f) {
+			if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > 0)
+				e->ck_initramfs_mib = (unsigned long)(3 * (uint64_t)ftell(f) / MIB) + 1;
+			fclose(f);
+		}
+	}
+	sum = CK_KERNEL_MIB + e->ck_initramfs_mib + e->ck_coresift_mib + CK_IO_MIB;
+	e->ck_recommended_mib = (sum * 12 / 10 + 15) / 16 * 16;
+	e->ck_current = read_u64_file("/sys/kernel/kexec_crash_size");
+}
+
+static void print_table(const struct est *e, FILE *f)
+{
+	fprintf(f, "Estimate for %s: kernel %s, max pfn %#" PRIx64 ", %u-byte pages",
+		e->o->in_path, e->l.k.vi.osrelease, e->l.vc.max_pfn, e->l.vc.page_size);
+	if (e->l.kcore)
+		fprintf(f, ", crash kernel memory left out: %" PRIu64 " bytes", e->l.crash_bytes);
+	fprintf(f, "\n");
+	fprintf(f, "sample: %u kept pages per level; time: read + compress on one CPU of this machine; peak RSS with %u thread%s\n\n",
+		EST_SAMPLE, e->threads, e->threads == 1 ? "" : "s");
+	fprintf(f, "LEVEL  CODEC   KEPT_PAGES  ZERO_PAGES  DUMP_BYTES        DUMP_MIB   TIME_S   PEAK_RSS_KIB\n");
+	for (unsigned int l = 0; l < e->nlevel; l++) {
+		const struct est_level *lv = &e->lv[l];
+
+		for (unsigned int i = 0; i < e->ncodec; i++)
+			fprintf(f, "%-6u %-7s %-11" PRIu64 " %-11" PRIu64 " %-17" PRIu64 " %-10.1f %-8.2f %lu\n",
+				lv->level, e->c[i].name, lv->kept, lv->zero_pages, lv->bytes[i],
+				(double)lv->bytes[i] / MIB, lv->secs[i], lv->rss_kib[i]);
+	}
+	fprintf(f, "\ncrashkernel=%luM recommended: capture kernel %uM + initramfs %luM + coresift %luM + I/O %uM, plus 20%%",
+		e->ck_recommended_mib, CK_KERNEL_MIB, e->ck_initramfs_mib, e->ck_coresift_mib,
+		CK_IO_MIB);
+	if (e->ck_current)
+		fprintf(f, " (reserved now: %" PRIu64 "M)", e->ck_current / MIB);
+	fprintf(f, "\n");
+}
+
+static void print_json(const struct est *e, FILE *f)
+{
+	fprintf(f, "{\"input\": \"%s\", \"kernel\": \"%s\", \"page_size\": %u, \"max_pfn\": %" PRIu64
+		", \"crash_kernel_bytes_left_out\": %" PRIu64 ", \"sample_pages\": %u, \"threads\": %u"
+		", \"base_rss_kib\": %lu, \"levels\": [",
+		e->l.kcore ? "/proc/kcore" : "file", e->l.k.vi.osrelease, e->l.vc.page_size,
+		e->l.vc.max_pfn, e->l.crash_bytes, EST_SAMPLE, e->threads, e->base_kib);
+	for (unsigned int l = 0; l < e->nlevel; l++) {
+		const struct est_level *lv = &e->lv[l];
+
+		fprintf(f, "%s{\"dump_level\": %u, \"kept_pages\": %" PRIu64 ", \"sampled_pages\": %" PRIu64
+			", \"zero_pages\": %" PRIu64 ", \"header_bytes\": %" PRIu64 ", \"codecs\": [",
+			l ? ", " : "", lv->level, lv->kept, lv->sampled, lv->zero_pages, lv->header_bytes);
+		for (unsigned int i = 0; i < e->ncodec; i++)
+			fprintf(f, "%s{\"codec\": \"%s\", \"dump_bytes\": %" PRIu64 ", \"seconds\": %.3f"
+				", \"peak_rss_kib\": %lu}", i ? ", " : "", e->c[i].name, lv->bytes[i],
+				lv->secs[i], lv->rss_kib[i]);
+		fprintf(f, "]}");
+	}
+	fprintf(f, "], \"crashkernel\": {\"recommended_mib\": %lu, \"kernel_mib\": %u"
+		", \"initramfs_mib\": %lu, \"coresift_mib\": %lu, \"io_mib\": %u, \"reserved_bytes\": %" PRIu64 "}}\n",
+		e->ck_recommended_mib, CK_KERNEL_MIB, e->ck_initramfs_mib, e->ck_coresift_mib,
+		CK_IO_MIB, e->ck_current);
+}
+
+static enum cs_status write_json(const struct est *e, struct cs_err *err)
+{
+	const char *path = e->o->json_stats;
+	FILE *f;
+
+	if (!path)
+		return CS_OK;
+	if (strcmp(path, "-") == 0) {
+		print_json(e, stdout);
+		fflush(stdout);
+		return CS_OK;
+	}
+	f = fopen(path, "w");
+	if (!f)
+		return cs_fail_errno(err, errno, "cannot create %s", path);
+	print_json(e, f);
+	if (fclose(f) != 0)
+		return cs_fail_errno(err, errno, "cannot write %s", path);
+	return CS_OK;
+}
+
+enum cs_status cs_estimate_main(const struct cs_options *o)
+{
+	struct est *e;
+	struct cs_err err;
+	enum cs_status st;
+	unsigned int want[EST_NLEVEL] = { 1, CS_DL_MAX, 0 }, nwant = 2;
+
+	cs_err_clear(&err);
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		fprintf(stderr, "%s: out of memory\n", o->progname);
+		return CS_NOMEM;
+	}
+	e->o = o;
+	e->base_kib = cs_rss_now_kib();
+	e->threads = o->num_threads ? o->num_threads : 1;
+	if (o->level_given && o->levels[0] != 1 && o->levels[0] != CS_DL_MAX)
+		want[nwant++] = o->levels[0];
+	st = live_open(&e->l, o, &err);
+	if (st == CS_OK) {
+		e->page = aligned_alloc(64, e->l.vc.page_size);
+		if (!e->page)
+			st = cs_fail_nomem(&err);
+	}
+	if (st == CS_OK)
+		st = codecs_init(e, &err);
+	for (unsigned int i = 0; st == CS_OK && i < nwant; i++) {
+		e->lv[i].level = want[i];
+		e->nlevel++;
+		st = estimate_level(e, &e->lv[i], &err);
+	}
+	if (st == CS_OK) {
+		crashkernel_model(e);
+		if (!(o->json_stats && strcmp(o->json_stats, "-") == 0))
+			print_table(e, stdout);
+		fflush(stdout);
+		st = write_json(e, &err);
+	}
+	if (st != CS_OK)
+		fprintf(stderr, "%s: %s\n", o->progname, err.msg);
+	codecs_fini(e);
+	free(e->page);
+	live_close(&e->l);
+	free(e);
+	return st;
+}
