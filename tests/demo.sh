@@ -12,8 +12,10 @@ sh tests/install-deps.sh all
 mkdir -p build
 (cd build && { [ -f Makefile ] || ../configure -q; } && make -j"$(nproc)" all tests/kdumpcheck >/dev/null)
 echo "== making (or reusing) a real kdump vmcore of Debian's 6.1 cloud kernel, 1 GiB guest"
-run=$(sh tests/lab/vmcore.sh 6.1 1G real | tail -1)
-vmlinux=$(sh tests/lab/vmlinux.sh 6.1 | tail -1)
+run=$(bash tests/lab/vmcore.sh 6.1 1G real | tail -1)
+[ -f "$run/vmcore" ] || { echo "demo: the lab made no vmcore (see above)" >&2; exit 1; }
+vmlinux=$(bash tests/lab/vmlinux.sh 6.1 | tail -1)
+[ -f "$vmlinux" ] || { echo "demo: no debug vmlinux (see above)" >&2; exit 1; }
 out=${DEMO_OUT:-/tmp/coresift-demo}
 mkdir -p "$out"
 rm -f "$out/dump-d31.lzo"
