@@ -24,6 +24,7 @@
 #include "collector/rearrange.h"
 #include "collector/report.h"
 #include "collector/target.h"
+#include "collector/target_ssh.h"
 #include "collector/writer.h"
 #include "filter/kernel.h"
 #include "filter/plan.h"
@@ -136,6 +137,9 @@ static enum cs_status dump_at_level(struct run *r, unsigned int level, struct cs
 	if (!o->dry_run) {
 		if (o->flat_out)
 			st = cs_target_open_flat(&r->target, STDOUT_FILENO, err);
+		else if (cs_ssh_is_url(o->out_path))
+			st = cs_target_open_ssh(&r->target, o->out_path, getenv("CORESIFT_SSH"),
+						o->ssh_opts, o->force, err);
 		else
 			st = cs_target_open_file(&r->target, o->out_path, o->force, err);
 		if (st != CS_OK)
@@ -144,7 +148,7 @@ static enum cs_status dump_at_level(struct run *r, unsigned int level, struct cs
 		r->target.limit = o->limit;
 		/* a stream may block on a reader that went away: let a signal
 		 * end it (a file's writes do not block; the pipeline polls) */
-		r->target.stop = o->flat_out ? &stop_requested : NULL;
+		r->target.stop = r->target.kind != CS_TARGET_FILE ? &stop_requested : NULL;
 		r->wops = o->elf_out ? &cs_writer_elf : &cs_writer_kdump;
 		memset(&info, 0, sizeof(info));
 		info.k = &r->k;
@@ -226,7 +230,8 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 	 * (-F) cannot be taken back, so it stops at the first level. */
 	for (unsigned int i = 0;; i++) {
 		st = dump_at_level(r, o->levels[i], err);
-		if (st != CS_NOSPACE || i + 1 == o->nlevels || o->flat_out || o->dry_run)
+		if (st != CS_NOSPACE || i + 1 == o->nlevels || o->flat_out || o->dry_run ||
+		    cs_ssh_is_url(o->out_path))
 			return st;
 		msg(o, CS_ML_ERROR, "%s: %s\n", o->progname, err->msg);
 		msg(o, CS_ML_COMMON, "%s: retrying with dump level %u\n", o->progname,
@@ -244,7 +249,7 @@ static void salvage(struct run *r, enum cs_status st)
 
 	/* a stream stopped by a signal writes nothing more: it ends without
 	 * the terminator, which is how -R knows it is incomplete */
-	if (keep && st == CS_INTERRUPTED && r->o->flat_out)
+	if (keep && st == CS_INTERRUPTED && (r->o->flat_out || cs_ssh_is_url(r->o->out_path)))
 		keep = 0;
 	if (keep) {
 		struct cs_err e2;

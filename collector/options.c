@@ -25,6 +25,7 @@ enum {
 	OPT_PARTIAL_DMESG,
 	OPT_MEM_USAGE,
 	OPT_ESTIMATE,
+	OPT_SSH_OPTS,
 };
 
 static const struct option long_options[] = {
@@ -43,6 +44,7 @@ static const struct option long_options[] = {
 	{ "partial-dmesg", no_argument, NULL, OPT_PARTIAL_DMESG },
 	{ "mem-usage", no_argument, NULL, OPT_MEM_USAGE },
 	{ "estimate", no_argument, NULL, OPT_ESTIMATE },
+	{ "ssh-opts", required_argument, NULL, OPT_SSH_OPTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -275,6 +277,9 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 		case OPT_ESTIMATE:
 			o->mode = CS_MODE_ESTIMATE;
 			break;
+		case OPT_SSH_OPTS:
+			o->ssh_opts = optarg;
+			break;
 		case OPT_NON_MMAP:
 		case OPT_CYCLIC_BUFFER:
 			/* accepted for makedumpfile compatibility; coresift reads
@@ -371,6 +376,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 
 	fprintf(f,
 "Usage: %s [OPTION]... VMCORE DUMPFILE\n"
+"       %s [OPTION]... [--ssh-opts OPTS] VMCORE ssh://[USER@]HOST[:PORT]/PATH\n"
 "       %s -F [OPTION]... VMCORE > DUMPFILE.flat\n"
 "       %s --dry-run [OPTION]... VMCORE\n"
 "       %s -R [-f] DUMPFILE < DUMPFILE.flat\n"
@@ -406,6 +412,11 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "  -F                    write the flattened format to standard output\n"
 "  -R                    rebuild DUMPFILE from a flattened stream on standard input\n"
 "  -f                    overwrite an existing DUMPFILE\n"
+"  --ssh-opts OPTS       with DUMPFILE ssh://[USER@]HOST[:PORT]/PATH: extra ssh\n"
+"                        options, split on spaces (e.g. \"-i KEY -o BatchMode=yes\").\n"
+"                        The flattened stream goes through ssh (CORESIFT_SSH\n"
+"                        names another client); the remote runs coresift -R PATH,\n"
+"                        or without coresift stores PATH.flat\n"
 "  -L SIZE               stop writing at SIZE bytes (K/M/G/T suffixes); the dump\n"
 "                        is kept and flagged incomplete\n"
 "  --num-threads N       compress on N threads (default: all online CPUs;\n"
@@ -441,7 +452,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "\n"
 "Exit status: 0 the dump is complete; 1 something failed (the message says\n"
 "what, where and why). See coresift(8).\n",
-		p, p, p, p, p, p, p,
+		p, p, p, p, p, p, p, p,
 		cs_codec_zlib.built ? "" : " (not built)",
 		cs_codec_lzo.built ? "" : " (not built)",
 		cs_codec_snappy.built ? "" : " (not built)",

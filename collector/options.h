@@ -53,6 +53,7 @@ struct cs_options {
 	const char *vmcoreinfo_path;	/* -i */
 	const char *json_stats;		/* --json-stats FILE|- */
 	int partial_dmesg;		/* --partial-dmesg: only since the last clear */
+	const char *ssh_opts;		/* --ssh-opts: extra ssh words (ssh:// DUMPFILE) */
 };
 
 /* Parse argv into @o.  Errors are CS_INVALID with a message naming the

@@ -5,6 +5,9 @@
  * <path> only once it is complete and fsync()ed, so a crash of the capture
  * kernel never leaves a plausible-looking but truncated dump under the final
  * name.  Without -f neither name may already exist.
+ *
+ * An ssh target is a flattened stream whose fd is ours: the pipe into the
+ * ssh client that target_ssh.c started.
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include <unistd.h>
 
 #include "collector/kdump_format.h"
+#include "collector/target_ssh.h"
 #include "lib/io.h"
 
 #define TMP_SUFFIX ".incomplete"
@@ -28,6 +32,7 @@ static void target_clear(struct cs_target *t, enum cs_target_kind kind)
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
 	t->fd = -1;
+	t->ssh_pid = -1;
 }
 
 enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int force,
@@ -74,27 +79,99 @@ enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int fo
 	return CS_OK;
 }
 
-enum cs_status cs_target_open_flat(struct cs_target *t, int fd, struct cs_err *err)
+static const char *target_name(const struct cs_target *t)
+{
+	switch (t->kind) {
+	case CS_TARGET_FILE:
+		return t->tmp_path;
+	case CS_TARGET_SSH:
+		return t->label;
+	case CS_TARGET_FLAT:
+		break;
+	}
+	return "standard output";
+}
+
+static enum cs_status write_flat_header(struct cs_target *t, struct cs_err *err)
 {
 	uint8_t hdr[CS_FLAT_HEADER_SIZE];
 	struct cs_flat_header *h = (struct cs_flat_header *)hdr;
 	enum cs_status st;
 
-	target_clear(t, CS_TARGET_FLAT);
-	t->fd = fd;
 	memset(hdr, 0, sizeof(hdr));
 	memcpy(h->signature, CS_FLAT_SIGNATURE, sizeof(CS_FLAT_SIGNATURE) - 1);
 	cs_put_be64(h->type, CS_FLAT_TYPE);
 	cs_put_be64(h->version, CS_FLAT_VERSION);
-	st = cs_write_all(fd, hdr, sizeof(hdr), CS_IO_APPEND, "standard output", err);
+	st = cs_write_all(t->fd, hdr, sizeof(hdr), CS_IO_APPEND, target_name(t), err);
 	if (st != CS_OK)
 		return cs_err_prefix(err, "cannot write the flattened header");
 	return CS_OK;
 }
 
-static const char *target_name(const struct cs_target *t)
+enum cs_status cs_target_open_flat(struct cs_target *t, int fd, struct cs_err *err)
 {
-	return t->kind == CS_TARGET_FILE ? t->tmp_path : "standard output";
+	target_clear(t, CS_TARGET_FLAT);
+	t->fd = fd;
+	return write_flat_header(t, err);
+}
+
+/* Add how ssh ended to a failure: "...: Broken pipe; ssh to HOST exited
+ * with status 255".  Waits (bounded) for the client; no allocation. */
+static void ssh_reap(struct cs_target *t, unsigned int timeout_ms, struct cs_err *err)
+{
+	char how[64];
+	size_t n;
+
+	if (t->ssh_pid > 0) {
+		/* bounded, not cut short by the stop flag: after EOF the
+		 * remote side needs a moment to keep what it has */
+		t->ssh_status = cs_ssh_wait(t->ssh_pid, timeout_ms, NULL);
+		t->ssh_pid = -1;
+		t->ssh_reaped = 1;
+	}
+	/* every later failed write says it too (writers try to save what
+	 * they can, and the last message is the one printed) */
+	if (!err || !t->ssh_reaped)
+		return;
+	cs_ssh_describe(t->ssh_status, how, sizeof(how));
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n, "; ssh to %s %s", t->ssh_host, how);
+}
+
+enum cs_status cs_target_open_ssh(struct cs_target *t, const char *url, const char *ssh_cmd,
+				  const char *ssh_opts, int force, struct cs_err *err)
+{
+	struct cs_ssh_dest d;
+	enum cs_status st;
+
+	target_clear(t, CS_TARGET_SSH);
+	t->force = force;
+	st = cs_ssh_dest_parse(&d, url, err);
+	if (st != CS_OK)
+		return st;
+	t->path = strdup(url);
+	t->ssh_host = strdup(d.host);
+	t->label = malloc(strlen(url) + sizeof("to "));
+	if (!t->path || !t->ssh_host || !t->label) {
+		cs_ssh_dest_fini(&d);
+		cs_target_deinit(t);
+		return cs_fail_nomem(err);
+	}
+	strcpy(t->label, "to ");
+	strcat(t->label, url);
+	st = cs_ssh_spawn(ssh_cmd, ssh_opts, &d, force, &t->ssh_pid, &t->fd, err);
+	cs_ssh_dest_fini(&d);
+	if (st == CS_OK) {
+		st = write_flat_header(t, err);
+		if (st != CS_OK)
+			ssh_reap(t, 5000, err);
+	}
+	if (st != CS_OK) {
+		cs_target_abort(t, 0);
+		cs_target_deinit(t);
+		cs_err_prefix(err, "%s", url);
+	}
+	return st;
 }
 
 enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len,
@@ -123,13 +200,17 @@ enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len
 			cs_put_be64(r.offset, off);
 			cs_put_be64(r.size, fits);
 			st = cs_write_all_stop(t->fd, &r, sizeof(r), CS_IO_APPEND, t->stop,
-					       "standard output", err);
+					       target_name(t), err);
 			if (st == CS_OK)
 				st = cs_write_all_stop(t->fd, buf, fits, CS_IO_APPEND, t->stop,
-						       "standard output", err);
+						       target_name(t), err);
 		}
-		if (st != CS_OK)
+		if (st != CS_OK) {
+			/* the pipe broke: say how ssh ended (it is ending) */
+			if (t->kind == CS_TARGET_SSH && st != CS_INTERRUPTED)
+				ssh_reap(t, 5000, err);
 			return st;
+		}
 		t->written += fits;
 	}
 	if (fits < len)
@@ -190,17 +271,36 @@ enum cs_status cs_target_commit(struct cs_target *t, struct cs_err *err)
 	if (t->fd < 0)
 		return cs_fail(err, CS_INVALID, "%s: commit after the target was closed",
 			       target_name(t));
-	if (t->kind == CS_TARGET_FLAT) {
+	if (t->kind != CS_TARGET_FILE) {
 		static const uint8_t term[16] = {
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 		};
 		enum cs_status st = cs_write_all(t->fd, term, sizeof(term), CS_IO_APPEND,
-						 "standard output", err);
-		if (st != CS_OK)
+						 target_name(t), err);
+		int status;
+		char how[64];
+
+		if (st != CS_OK) {
+			if (t->kind == CS_TARGET_SSH)
+				ssh_reap(t, 5000, err);
 			return cs_err_prefix(err, "cannot end the flattened stream");
-		t->fd = -1;	/* the caller's fd: not ours to close */
-		return CS_OK;
+		}
+		if (t->kind == CS_TARGET_FLAT) {
+			t->fd = -1;	/* the caller's fd: not ours to close */
+			return CS_OK;
+		}
+		/* EOF tells the remote side the stream is whole; its exit
+		 * status (through ssh's) says whether it stored it */
+		close(t->fd);
+		t->fd = -1;
+		status = cs_ssh_wait(t->ssh_pid, 0, t->stop);
+		t->ssh_pid = -1;
+		if (status == 0)
+			return CS_OK;
+		cs_ssh_describe(status, how, sizeof(how));
+		return cs_fail(err, CS_SYS, "cannot write %s: ssh to %s %s", t->label,
+			       t->ssh_host, how);
 	}
 	if (fsync(t->fd) != 0)
 		return cs_fail_errno(err, errno, "cannot sync %s", t->tmp_path);
@@ -227,6 +327,15 @@ void cs_target_abort(struct cs_target *t, int keep_partial)
 		t->fd = -1;
 		return;
 	}
+	if (t->kind == CS_TARGET_SSH) {
+		/* EOF without the terminator: the remote side keeps the
+		 * stream as incomplete; a client that hangs is ended */
+		if (t->fd >= 0)
+			close(t->fd);
+		t->fd = -1;
+		ssh_reap(t, 10000, NULL);
+		return;
+	}
 	if (t->fd < 0)
 		return;
 	if (keep_partial)
@@ -243,10 +352,13 @@ void cs_target_abort(struct cs_target *t, int keep_partial)
 
 void cs_target_deinit(struct cs_target *t)
 {
-	if (t->kind == CS_TARGET_FILE && t->fd >= 0)
+	if ((t->kind == CS_TARGET_FILE && t->fd >= 0) ||
+	    (t->kind == CS_TARGET_SSH && (t->fd >= 0 || t->ssh_pid > 0)))
 		cs_target_abort(t, 0);
 	free(t->path);
 	free(t->tmp_path);
-	t->path = t->tmp_path = NULL;
+	free(t->label);
+	free(t->ssh_host);
+	t->path = t->tmp_path = t->label = t->ssh_host = NULL;
 	t->fd = -1;
 }

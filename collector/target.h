@@ -1,5 +1,7 @@
 /* target.h - where bytes go: a file (written under a temporary name and
- * renamed when complete), or stdout carrying the flattened format (-F).
+ * renamed when complete), stdout carrying the flattened format (-F), or the
+ * same flattened stream into ssh for an ssh://[user@]host[:port]/path
+ * DUMPFILE (collector/target_ssh.h).
  *
  * Writers call cs_target_pwrite() with absolute offsets of the final file.
  * On a file target that is a pwrite(); on a flattened target each call
@@ -11,10 +13,11 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/error.h"
 
-enum cs_target_kind { CS_TARGET_FILE, CS_TARGET_FLAT };
+enum cs_target_kind { CS_TARGET_FILE, CS_TARGET_FLAT, CS_TARGET_SSH };
 
 struct cs_target {
 	enum cs_target_kind kind;
@@ -27,6 +30,12 @@ struct cs_target {
 	/* the run's stop flag (set by SIGINT/SIGTERM) or NULL: a write
 	 * blocked on a pipe nobody reads ends when it is set */
 	const volatile sig_atomic_t *stop;
+	/* ssh only: the client (its stdin is fd), how messages name the
+	 * target ("to ssh://host/path") and the host for messages */
+	pid_t ssh_pid;
+	int ssh_reaped, ssh_status;	/* ssh ended, its wait status */
+	char *label;
+	char *ssh_host;
 };
 
 /* Create @path (mode 0600, O_EXCL unless @force) under a temporary name
@@ -38,6 +47,14 @@ enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int fo
 /* Flattened stream on @fd (normally 1); writes the 4096-byte flat header. */
 enum cs_status cs_target_open_flat(struct cs_target *t, int fd, struct cs_err *err);
 
+/* The flattened stream into the ssh client (@ssh_cmd or "ssh", with the
+ * whitespace-separated @ssh_opts) for @url, ssh://[user@]host[:port]/path;
+ * the remote side rebuilds the file (coresift -R) or keeps PATH.flat.
+ * Commit writes the terminator and waits for ssh: a remote failure or an
+ * ssh exit status other than 0 is an error naming the host and status. */
+enum cs_status cs_target_open_ssh(struct cs_target *t, const char *url, const char *ssh_cmd,
+				  const char *ssh_opts, int force, struct cs_err *err);
+
 enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len,
 				uint64_t off, struct cs_err *err);
 
@@ -45,7 +62,8 @@ enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len
 enum cs_status cs_target_commit(struct cs_target *t, struct cs_err *err);
 /* Failure: keep what was written (renamed to the final name when @keep_partial,
  * else removed); never allocates.  A flattened stream just stops (no
- * terminator: readers see it is truncated). */
+ * terminator: readers see it is truncated); for ssh the pipe is closed and
+ * the client waited for (SIGTERM after a bounded wait). */
 void cs_target_abort(struct cs_target *t, int keep_partial);
 /* Frees the names; a file target neither committed nor aborted is aborted
  * without keeping the partial file.  The flattened target's fd is the
