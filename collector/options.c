@@ -354,6 +354,9 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 			return cs_fail(err, CS_INVALID, "VMCORE and DUMPFILE are the same file: %s",
 				       o->in_path);
 	}
+	if (o->ssh_opts && !(o->out_path && strncmp(o->out_path, "ssh://", 6) == 0))
+		return cs_fail(err, CS_INVALID,
+			       "--ssh-opts goes with a DUMPFILE ssh://[user@]host[:port]/path");
 	/* ELF output stores pages raw, as makedumpfile's -E does */
 	if (o->elf_out && o->codec)
 		return cs_fail(err, CS_INVALID,
