@@ -68,7 +68,7 @@ enum cs_status cs_dmesg_main(const struct cs_options *o)
 	int have_t = 0;
 
 	cs_err_clear(&err);
-	st = cs_vmcore_open(o->in_path, &vc, &err);
+	st = cs_vmcore_open_set(o->in_paths, o->nin, &vc, &err);
 	if (st != CS_OK) {
 		fprintf(stderr, "%s: %s\n", o->progname, err.msg);
 		return st;

@@ -470,6 +470,13 @@ static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 		memcpy(blk + bs + sizeof(*sh), vc->notes, notes_size);
 	}
 	cs_put_le64(sh->max_mapnr_64, plan->max_mapnr);
+	if (info->split) {
+		cs_put_le32(sh->split, 1);
+		cs_put_le64(sh->start_pfn, info->split_start);
+		cs_put_le64(sh->end_pfn, info->split_end);
+		cs_put_le64(sh->start_pfn_64, info->split_start);
+		cs_put_le64(sh->end_pfn_64, info->split_end);
+	}
 	st = put(w, blk, (size_t)((1 + sub_blocks) * bs), 0, err);
 	if (st != CS_OK) {
 		cs_err_prefix(err, "cannot write the dump header");

@@ -23,6 +23,7 @@
 #include "collector/pipeline.h"
 #include "collector/rearrange.h"
 #include "collector/report.h"
+#include "collector/split.h"
 #include "collector/target.h"
 #include "collector/target_ssh.h"
 #include "collector/writer.h"
@@ -215,7 +216,7 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 	const struct cs_options *o = r->o;
 	enum cs_status st;
 
-	st = cs_vmcore_open(o->in_path, &r->vc, err);
+	st = cs_vmcore_open_set(o->in_paths, o->nin, &r->vc, err);
 	if (st != CS_OK)
 		return st;
 	r->have_vc = 1;
@@ -349,6 +350,12 @@ int main(int argc, char **argv)
 		return cs_mem_usage_main(&o) == CS_OK ? EXIT_OK : EXIT_FAILED;
 	case CS_MODE_ESTIMATE:
 		return cs_estimate_main(&o) == CS_OK ? EXIT_OK : EXIT_FAILED;
+	case CS_MODE_SPLIT:
+		install_signals();
+		return cs_split_main(&o, &stop_requested) == CS_OK ? EXIT_OK : EXIT_FAILED;
+	case CS_MODE_REASSEMBLE:
+		install_signals();
+		return cs_reassemble_main(&o, &stop_requested) == CS_OK ? EXIT_OK : EXIT_FAILED;
 	case CS_MODE_DUMP:
 		break;
 	}

@@ -26,6 +26,9 @@ enum {
 	OPT_MEM_USAGE,
 	OPT_ESTIMATE,
 	OPT_SSH_OPTS,
+	OPT_SPLIT,
+	OPT_REASSEMBLE,
+	OPT_SPLITBLOCK_SIZE,
 };
 
 static const struct option long_options[] = {
@@ -45,6 +48,9 @@ static const struct option long_options[] = {
 	{ "mem-usage", no_argument, NULL, OPT_MEM_USAGE },
 	{ "estimate", no_argument, NULL, OPT_ESTIMATE },
 	{ "ssh-opts", required_argument, NULL, OPT_SSH_OPTS },
+	{ "split", no_argument, NULL, OPT_SPLIT },
+	{ "reassemble", no_argument, NULL, OPT_REASSEMBLE },
+	{ "splitblock-size", required_argument, NULL, OPT_SPLITBLOCK_SIZE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -54,8 +60,7 @@ static const struct {
 	const char *name;
 	int has_arg;
 } not_built[] = {
-	{ "split", 0 }, { "reassemble", 0 },
-	{ "work-dir", 1 }, { "splitblock-size", 1 }, { "config", 1 },
+	{ "work-dir", 1 }, { "config", 1 },
 	{ "eppic", 1 }, { "xen-syms", 1 }, { "xen-vmcoreinfo", 1 }, { "xen_phys_start", 1 },
 	{ "vtop", 1 }, { "diskset", 1 }, { "extension", 1 },
 };
@@ -280,6 +285,20 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 		case OPT_SSH_OPTS:
 			o->ssh_opts = optarg;
 			break;
+		case OPT_SPLIT:
+			o->mode = CS_MODE_SPLIT;
+			break;
+		case OPT_REASSEMBLE:
+			o->mode = CS_MODE_REASSEMBLE;
+			break;
+		case OPT_SPLITBLOCK_SIZE:
+			/* KB, as makedumpfile's */
+			if (parse_u64(optarg, &v) != CS_OK || v < 4 || v > (UINT64_MAX >> 10))
+				return cs_fail(err, CS_INVALID,
+					       "--splitblock-size %s: must be a number of KB, at least 4",
+					       optarg);
+			o->splitblock_size = v << 10;
+			break;
 		case OPT_NON_MMAP:
 		case OPT_CYCLIC_BUFFER:
 			/* accepted for makedumpfile compatibility; coresift reads
@@ -294,6 +313,45 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 	}
 
 	npos = argc - optind;
+	if (o->splitblock_size && o->mode != CS_MODE_SPLIT)
+		return cs_fail(err, CS_INVALID, "--splitblock-size goes with --split");
+	if (o->mode == CS_MODE_SPLIT || o->mode == CS_MODE_REASSEMBLE) {
+		const char *what = o->mode == CS_MODE_SPLIT ? "--split" : "--reassemble";
+
+		if (o->flat_out || o->elf_out || o->dry_run)
+			return cs_fail(err, CS_INVALID, "%s cannot be combined with %s", what,
+				       o->flat_out ? "-F" : o->elf_out ? "-E" : "--dry-run");
+		if (o->mode == CS_MODE_REASSEMBLE && (o->codec || o->level_given))
+			return cs_fail(err, CS_INVALID,
+				       "--reassemble keeps the set's dump level and compression: -d and -c/-l/-p/-z do not apply");
+		if (npos < 3)
+			return cs_fail(err, CS_INVALID, o->mode == CS_MODE_SPLIT
+				       ? "--split needs VMCORE and at least two DUMPFILEs"
+				       : "--reassemble needs at least two files of a --split set and DUMPFILE");
+		if (o->ssh_opts)
+			return cs_fail(err, CS_INVALID, "%s writes local files: --ssh-opts does not apply",
+				       what);
+		for (int i = o->mode == CS_MODE_SPLIT ? 1 : npos - 1; i < npos; i++) {
+			if (strncmp(argv[optind + i], "ssh://", 6) == 0)
+				return cs_fail(err, CS_INVALID, "%s writes local files, not %s", what,
+					       argv[optind + i]);
+			for (int j = 0; j < i; j++)
+				if (strcmp(argv[optind + i], argv[optind + j]) == 0)
+					return cs_fail(err, CS_INVALID, "%s: %s is given twice", what,
+						       argv[optind + i]);
+		}
+		o->in_paths = argv + optind;
+		o->in_path = argv[optind];
+		if (o->mode == CS_MODE_SPLIT) {
+			o->nin = 1;
+			o->split_paths = argv + optind + 1;
+			o->nsplit = (unsigned int)(npos - 1);
+		} else {
+			o->nin = (unsigned int)(npos - 1);
+			o->out_path = argv[optind + npos - 1];
+		}
+		return CS_OK;
+	}
 	if (o->mode == CS_MODE_REARRANGE) {
 		if (npos != 1)
 			return cs_fail(err, CS_INVALID,
@@ -312,10 +370,10 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 		if (npos == 1 && !o->flat_out)
 			return cs_fail(err, CS_INVALID,
 				       "--dump-dmesg: missing LOGFILE argument (or -F for standard output)");
-		if (npos > (o->flat_out ? 1 : 2))
-			return cs_fail(err, CS_INVALID, "unexpected argument '%s'",
-				       argv[optind + (o->flat_out ? 1 : 2)]);
-		o->out_path = o->flat_out ? NULL : argv[optind + 1];
+		/* several VMCOREs: the files of one --split set */
+		o->in_paths = argv + optind;
+		o->nin = (unsigned int)(o->flat_out ? npos : npos - 1);
+		o->out_path = o->flat_out ? NULL : argv[optind + npos - 1];
 		return CS_OK;
 	}
 	if (o->mode == CS_MODE_MEM_USAGE || o->mode == CS_MODE_ESTIMATE) {
@@ -336,23 +394,23 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 	if (npos < 1)
 		return cs_fail(err, CS_INVALID, "missing VMCORE argument (see --help)");
 	o->in_path = argv[optind];
+	/* several VMCOREs before DUMPFILE: the files of one --split set, read
+	 * as one input (crash takes a set the same way) */
+	o->in_paths = argv + optind;
+	o->nin = 1;
 	if (o->flat_out) {
-		if (npos > 1)
-			return cs_fail(err, CS_INVALID,
-				       "-F writes the flattened dump to standard output: unexpected argument '%s'",
-				       argv[optind + 1]);
+		o->nin = (unsigned int)npos;
 	} else if (o->dry_run) {
-		if (npos > 2)
-			return cs_fail(err, CS_INVALID, "unexpected argument '%s'", argv[optind + 2]);
+		o->nin = (unsigned int)(npos > 2 ? npos - 1 : 1);
 	} else {
 		if (npos < 2)
 			return cs_fail(err, CS_INVALID, "missing DUMPFILE argument (see --help)");
-		if (npos > 2)
-			return cs_fail(err, CS_INVALID, "unexpected argument '%s'", argv[optind + 2]);
-		o->out_path = argv[optind + 1];
-		if (strcmp(o->in_path, o->out_path) == 0)
-			return cs_fail(err, CS_INVALID, "VMCORE and DUMPFILE are the same file: %s",
-				       o->in_path);
+		o->nin = (unsigned int)(npos - 1);
+		o->out_path = argv[optind + npos - 1];
+		for (int i = 0; i < npos - 1; i++)
+			if (strcmp(argv[optind + i], o->out_path) == 0)
+				return cs_fail(err, CS_INVALID, "VMCORE and DUMPFILE are the same file: %s",
+					       o->out_path);
 	}
 	if (o->ssh_opts && !(o->out_path && strncmp(o->out_path, "ssh://", 6) == 0))
 		return cs_fail(err, CS_INVALID,

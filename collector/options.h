@@ -31,12 +31,19 @@ enum cs_mode {
 	CS_MODE_DMESG,		/* --dump-dmesg VMCORE LOGFILE (or -F: stdout) */
 	CS_MODE_MEM_USAGE,	/* --mem-usage VMCORE (normally /proc/kcore) */
 	CS_MODE_ESTIMATE,	/* --estimate VMCORE: predicted dump sizes, time, memory */
+	CS_MODE_SPLIT,		/* --split VMCORE DUMPFILE1 DUMPFILE2 [...] */
+	CS_MODE_REASSEMBLE,	/* --reassemble SPLITFILE1 SPLITFILE2 [...] DUMPFILE */
 };
 
 struct cs_options {
 	enum cs_mode mode;
 	const char *progname;		/* basename of argv[0] */
-	const char *in_path;
+	const char *in_path;		/* the first of in_paths */
+	char *const *in_paths;		/* VMCORE, or every file of a --split set */
+	unsigned int nin;
+	char *const *split_paths;	/* --split: the DUMPFILEs */
+	unsigned int nsplit;
+	uint64_t splitblock_size;	/* --splitblock-size, bytes; 0 = default */
 	const char *out_path;		/* NULL with -F or --dry-run */
 	unsigned int levels[CS_MAX_LEVELS];
 	unsigned int nlevels;		/* >= 1 */

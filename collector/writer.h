@@ -23,6 +23,10 @@ struct cs_dump_info {
 	unsigned int dump_level;
 	uint32_t codec_flag;		/* header status codec bit, 0 = none */
 	unsigned int page_size;
+	/* one file of a --split set (kdump only): the plan's keep bitmap
+	 * already holds only pfns [split_start, split_end) */
+	int split;
+	uint64_t split_start, split_end;
 	/* zero pages are only known while copying; a writer that needs the
 	 * final 2nd bitmap up front (kdump) uses plan->keep and points zero
 	 * pages at its shared zero page */

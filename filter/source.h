@@ -32,6 +32,14 @@ struct cs_source_ops {
 
 extern const struct cs_source_ops cs_source_elf, cs_source_kdump;
 
+/* cs_vmcore_open() without the refusal of a lone --split file (the set
+ * opener uses it for each member). */
+enum cs_status cs_vmcore_open_member(const char *path, struct cs_vmcore *vc, struct cs_err *err);
+
+/* The files of one --split set as one input (filter/source_split.c). */
+enum cs_status cs_split_open(char *const *paths, size_t n, struct cs_vmcore *vc,
+			     struct cs_err *err);
+
 /* Read exactly @len bytes of the (logical) input at @off.  Past the end is
  * CS_CORRUPT "truncated"; inside a flattened image, bytes no record wrote
  * read as zeros (what -R would leave in a sparse file). */

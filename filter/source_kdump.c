@@ -582,12 +582,18 @@ static enum cs_status kdump_open(struct cs_vmcore *vc, struct cs_err *err)
 			       "%s: bitmaps (offset %#llx, %u blocks) extend beyond the end of the file (%#llx bytes)",
 			       vc->path, (unsigned long long)bm_off, bm_blocks,
 			       (unsigned long long)vc->file_size);
-	if (version >= 2 && cs_get_le32(sh + S_SPLIT))
-		return cs_fail(err, CS_NOTSUPP,
-			       "%s: one file of a --split set (pfns %#llx-%#llx); split sets are not supported as input",
-			       vc->path,
-			       (unsigned long long)cs_get_le64(sh + (version >= 6 ? S_START_PFN_64 : S_START_PFN)),
-			       (unsigned long long)cs_get_le64(sh + (version >= 6 ? S_END_PFN_64 : S_END_PFN)));
+	if (version >= 2 && cs_get_le32(sh + S_SPLIT)) {
+		/* one file of a --split set: only [start, end) is ours; the set
+		 * is put together by filter/source_split.c */
+		vc->split = 1;
+		vc->split_start = cs_get_le64(sh + (version >= 6 ? S_START_PFN_64 : S_START_PFN));
+		vc->split_end = cs_get_le64(sh + (version >= 6 ? S_END_PFN_64 : S_END_PFN));
+		if (vc->split_start > vc->split_end || vc->split_end > max_mapnr)
+			return cs_fail(err, CS_CORRUPT,
+				       "%s: --split file range pfns %#llx-%#llx is outside max_mapnr %#llx",
+				       vc->path, (unsigned long long)vc->split_start,
+				       (unsigned long long)vc->split_end, (unsigned long long)max_mapnr);
+	}
 	vc->dump_level = cs_get_le32(sh + S_DUMP_LEVEL);
 	if (vc->dump_level > 31)
 		return cs_fail(err, CS_CORRUPT, "%s: bad dump level %u in the kdump sub-header",
@@ -664,6 +670,14 @@ static enum cs_status kdump_open(struct cs_vmcore *vc, struct cs_err *err)
 	if (max_mapnr & 7) {
 		kd->bm1[bm_bytes - 1] &= (uint8_t)((1u << (max_mapnr & 7)) - 1);
 		kd->bm2[bm_bytes - 1] &= (uint8_t)((1u << (max_mapnr & 7)) - 1);
+	}
+	/* a split file's descriptors are those of its own range, whatever
+	 * its 2nd bitmap says elsewhere (doc/kdump-format.md, split dumps) */
+	if (vc->split) {
+		for (uint64_t pfn = 0; pfn < vc->split_start; pfn++)
+			kd->bm2[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
+		for (uint64_t pfn = vc->split_end; pfn < max_mapnr; pfn++)
+			kd->bm2[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
 	}
 	for (uint64_t pfn = 0, n = 0; pfn < max_mapnr; pfn += 8) {
 		if (!(pfn & ((1u << RANK_SHIFT) - 1)))

@@ -5,6 +5,8 @@
  *   "makedumpfile"       flattened stream of either: filter/source_flat.c
  *                        builds the offset map, then the format inside is
  *                        probed again and parsed through the map.
+ *   several paths        the files of one --split set: filter/source_split.c
+ *                        opens each as a kdump file and reads them as one.
  *
  * Also the helpers every source shares: the one pread path (plain or mapped)
  * and the ELF note walk (kdump files carry the same notes).
@@ -120,7 +122,7 @@ static size_t magic_len(const struct cs_vmcore *vc)
 	return vc->file_size < 16 ? (size_t)vc->file_size : 16;
 }
 
-enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_err *err)
+enum cs_status cs_vmcore_open_member(const char *path, struct cs_vmcore *vc, struct cs_err *err)
 {
 	struct stat sb;
 	uint8_t m[16];
@@ -186,6 +188,28 @@ enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_
 fail:
 	cs_vmcore_close(vc);
 	return st;
+}
+
+enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_err *err)
+{
+	enum cs_status st = cs_vmcore_open_member(path, vc, err);
+
+	if (st != CS_OK || !vc->split)
+		return st;
+	st = cs_fail(err, CS_NOTSUPP,
+		     "%s: one file of a --split set (pfns %#llx-%#llx of %#llx); give all the files of the set",
+		     path, (unsigned long long)vc->split_start, (unsigned long long)vc->split_end,
+		     (unsigned long long)vc->max_pfn);
+	cs_vmcore_close(vc);
+	return st;
+}
+
+enum cs_status cs_vmcore_open_set(char *const *paths, size_t n, struct cs_vmcore *vc,
+				  struct cs_err *err)
+{
+	if (n == 1)
+		return cs_vmcore_open(paths[0], vc, err);
+	return cs_split_open(paths, n, vc, err);
 }
 
 void cs_vmcore_close(struct cs_vmcore *vc)

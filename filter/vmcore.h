@@ -68,12 +68,21 @@ struct cs_vmcore {
 	int incomplete;		/* pages after a cut read as no data */
 	uint8_t *eraseinfo;	/* the input's eraseinfo text, carried over */
 	size_t eraseinfo_size;
+	/* one file of a --split set: it holds pfns [split_start, split_end) */
+	int split;
+	uint64_t split_start, split_end;
 };
 
 /* Open @path, probe its format, read its headers and notes.  On failure @vc
  * is left closed. */
 enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_err *err);
 void cs_vmcore_close(struct cs_vmcore *vc);
+
+/* Open @n inputs as one: @n == 1 is cs_vmcore_open(); more must be all the
+ * files of one --split set (any order), read as one dump through
+ * filter/source_split.c.  A lone file of a split set is refused. */
+enum cs_status cs_vmcore_open_set(char *const *paths, size_t n, struct cs_vmcore *vc,
+				  struct cs_err *err);
 
 /* Read @len bytes of physical memory at @paddr.  Ranges that cross page or
  * segment boundaries are fine as long as every byte has data; a byte without
