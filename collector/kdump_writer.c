@@ -485,7 +485,8 @@ static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 	st = write_bitmap(w, plan->present, bm_bytes, bm_len, (1 + sub_blocks) * bs, blk,
 			  "1st", err);
 	if (st == CS_OK)
-		st = write_bitmap(w, plan->keep, bm_bytes, bm_len,
+		st = write_bitmap(w, info->split && info->split_bitmap2 ? info->split_bitmap2
+								: plan->keep, bm_bytes, bm_len,
 				  (1 + sub_blocks) * bs + bm_len, blk, "2nd", err);
 	if (st != CS_OK)
 		goto fail;

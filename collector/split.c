@@ -9,8 +9,9 @@
  * pipeline's workers already keep every CPU busy on one file, so running
  * the files in turn costs no CPU time, needs one set of buffers instead of
  * N, and keeps one writer per target.  Each file is a complete kdump file
- * (split=1, start_pfn_64/end_pfn_64, full 1st bitmap, 2nd bitmap and
- * descriptors for its range only) written under a temporary name and
+ * (split=1, start_pfn_64/end_pfn_64, both bitmaps of the whole dump as
+ * makedumpfile 1.7.2 writes them -- its --reassemble takes the 2nd bitmap
+ * from the files -- and descriptors and data for its range only), under a temporary name and
  * renamed when done; -L applies to each file.  A file cut short (ENOSPC,
  * -L, a signal) is kept, flagged incomplete, and the run stops there.
  *
@@ -149,6 +150,7 @@ static enum cs_status write_file(struct srun *r, struct one_file *f, struct cs_e
 	info.split = f->split;
 	info.split_start = f->start;
 	info.split_end = f->end;
+	info.split_bitmap2 = r->plan.keep;
 	st = cs_writer_kdump.create(&w, &t, &info, err);
 	if (st == CS_OK) {
 		memset(&pcfg, 0, sizeof(pcfg));

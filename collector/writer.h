@@ -24,9 +24,13 @@ struct cs_dump_info {
 	uint32_t codec_flag;		/* header status codec bit, 0 = none */
 	unsigned int page_size;
 	/* one file of a --split set (kdump only): the plan's keep bitmap
-	 * already holds only pfns [split_start, split_end) */
+	 * holds only pfns [split_start, split_end) (its pages and
+	 * descriptors); the 2nd bitmap written is @split_bitmap2, the whole
+	 * dump's, as makedumpfile writes it: its --reassemble and crash take
+	 * the set's bitmap from the files */
 	int split;
 	uint64_t split_start, split_end;
+	const uint8_t *split_bitmap2;
 	/* zero pages are only known while copying; a writer that needs the
 	 * final 2nd bitmap up front (kdump) uses plan->keep and points zero
 	 * pages at its shared zero page */

@@ -11,7 +11,11 @@
  * DUMP may be a kdump-compressed file or a flattened stream (-F output; it
  * is rearranged into a temporary file first, checking the framing).
  * Prints "kept=N zero=N raw=N compressed=N codec=NAME level=N incomplete=0|1"
- * (plus " missing=N" for an incomplete dump).  --excluded: these pfns must be
+ * (plus " missing=N" for an incomplete dump, " split=START-END" for one file
+ * of a --split set).  A split file's 2nd bitmap may be the whole dump's (as
+ * makedumpfile and coresift write it) but only pfns in [START, END) have
+ * descriptors and data: bits outside the range are ignored, so a page of
+ * another file's range cannot be counted or read here.  --excluded: these pfns must be
  * in the 1st bitmap and not in the 2nd (present but filtered out); --kept:
  * these pfns must be in both.  Ranges are inclusive.
  * Exit: 0 all good, 1 invalid dump or data mismatch (message names the pfn
@@ -66,6 +70,10 @@
 #define S_SIZE_NOTE	56
 #define S_OFF_ERASE	64
 #define S_SIZE_ERASE	72
+#define S_START_PFN	16
+#define S_END_PFN	24
+#define S_START_PFN64	80
+#define S_END_PFN64	88
 #define S_MAX_MAPNR64	96
 #define S_SIZE		104
 #define PD_SIZE		24
@@ -325,12 +333,14 @@ int main(int argc, char **argv)
 	uint64_t nzero = 0, nraw = 0, ncomp = 0, nmissing = 0;
 	uint32_t codec;
 	uint64_t erase_off, erase_size, data_end = 0;
+	uint64_t split = 0, split_start = 0, split_end = 0;
 	struct cs_err err;
 
 	memset(&c, 0, sizeof(c));
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-v") == 0)
 			c.verbose = 1;
+
 		else if (strcmp(argv[i], "--compare") == 0 && i + 1 < argc)
 			cmp_vmcore = argv[++i];
 		else if (strcmp(argv[i], "--compare-raw") == 0 && i + 1 < argc)
@@ -406,8 +416,19 @@ int main(int argc, char **argv)
 	c.level = cs_get_le32(sub + S_DUMP_LEVEL);
 	if (c.level > 31)
 		BAD("dump_level %u out of range", c.level);
-	if (cs_get_le32(sub + S_SPLIT))
-		BAD("split dump: not supported by this checker");
+	split = cs_get_le32(sub + S_SPLIT);
+	if (split > 1)
+		BAD("split is %llu, want 0 or 1", (unsigned long long)split);
+	split_start = cs_get_le64(sub + S_START_PFN64);
+	split_end = cs_get_le64(sub + S_END_PFN64);
+	if (cs_get_le64(sub + S_START_PFN) != split_start || cs_get_le64(sub + S_END_PFN) != split_end)
+		BAD("start_pfn/end_pfn %#llx-%#llx disagree with start_pfn_64/end_pfn_64 %#llx-%#llx",
+		    (unsigned long long)cs_get_le64(sub + S_START_PFN),
+		    (unsigned long long)cs_get_le64(sub + S_END_PFN),
+		    (unsigned long long)split_start, (unsigned long long)split_end);
+	if (!split && (split_start || split_end))
+		BAD("not a split file, but start/end pfn are %#llx-%#llx",
+		    (unsigned long long)split_start, (unsigned long long)split_end);
 	erase_off = cs_get_le64(sub + S_OFF_ERASE);
 	erase_size = cs_get_le64(sub + S_SIZE_ERASE);
 	if (!erase_off != !erase_size)
@@ -475,6 +496,19 @@ int main(int argc, char **argv)
 		if ((c.bm1[pfn / 8] | c.bm2[pfn / 8]) >> (pfn % 8) & 1)
 			BAD("bitmap bit set for pfn 0x%llx beyond max_mapnr %#llx",
 			    (unsigned long long)pfn, (unsigned long long)c.max_mapnr);
+	if (split) {
+		if (split_start > split_end || split_end > c.max_mapnr)
+			BAD("split range %#llx-%#llx is outside max_mapnr %#llx",
+			    (unsigned long long)split_start, (unsigned long long)split_end,
+			    (unsigned long long)c.max_mapnr);
+		for (uint64_t pfn = 0; pfn < c.max_mapnr; pfn++) {
+			if (pfn == split_start)
+				pfn = split_end;
+			if (pfn >= c.max_mapnr || !(c.bm2[pfn / 8] >> (pfn % 8) & 1))
+				continue;
+			c.bm2[pfn / 8] &= (uint8_t)~(1u << (pfn % 8));
+		}
+	}
 	for (uint64_t i = 0; i < c.bm_len; i++) {
 		if (c.bm2[i] & ~c.bm1[i])
 			BAD("pfn 0x%llx is in the 2nd bitmap but not in the 1st",
@@ -635,6 +669,9 @@ int main(int argc, char **argv)
 	       c.status & ST_INCOMPLETE ? 1 : 0);
 	if (c.status & ST_INCOMPLETE)
 		printf(" missing=%llu", (unsigned long long)nmissing);
+	if (split)
+		printf(" split=%#llx-%#llx", (unsigned long long)split_start,
+		       (unsigned long long)split_end);
 	putchar('\n');
 	if (c.verbose)
 		printf("sysname=%s release=%s machine=%s max_mapnr=%llu nr_cpus=%u eraseinfo=%llu\n",
