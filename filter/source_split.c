@@ -152,7 +152,9 @@ static int by_start(const void *a, const void *b)
 {
 	const struct cs_vmcore *x = a, *y = b;
 
-	return x->split_start < y->split_start ? -1 : x->split_start > y->split_start;
+	if (x->split_start != y->split_start)
+		return x->split_start < y->split_start ? -1 : 1;
+	return x->split_end < y->split_end ? -1 : x->split_end > y->split_end;
 }
 
 /* Do @a and @b come from the same dump?  NULL if so, else what differs. */
