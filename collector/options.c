@@ -441,6 +441,8 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "       %s -F [OPTION]... VMCORE > DUMPFILE.flat\n"
 "       %s --dry-run [OPTION]... VMCORE\n"
 "       %s -R [-f] DUMPFILE < DUMPFILE.flat\n"
+"       %s --split [OPTION]... VMCORE DUMPFILE1 DUMPFILE2 [DUMPFILE3...]\n"
+"       %s --reassemble [-f] DUMPFILE1 DUMPFILE2 [DUMPFILE3...] DUMPFILE\n"
 "       %s --dump-dmesg [--partial-dmesg] [-i VMCOREINFO] VMCORE LOGFILE\n"
 "       %s --mem-usage [-i VMCOREINFO] /proc/kcore\n"
 "       %s --estimate [-d LEVEL] [--json-stats FILE] /proc/kcore\n"
@@ -448,6 +450,8 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "Write a kdump-compressed dump of VMCORE (normally /proc/vmcore in the capture\n"
 "kernel) to DUMPFILE, leaving out the page classes the dump level names.\n"
 "Pages are chosen from the kernel's struct page array using VMCOREINFO alone.\n"
+"VMCORE may also be all the files of one --split set (VMCORE1 VMCORE2 ...),\n"
+"read as one dump, for a dump, -F or --dump-dmesg.\n"
 "\n"
 "Compression (one of; default: pages stored uncompressed):\n"
 "  -c                    zlib%s\n"
@@ -474,6 +478,12 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "  -F                    write the flattened format to standard output\n"
 "  -R                    rebuild DUMPFILE from a flattened stream on standard input\n"
 "  -f                    overwrite an existing DUMPFILE\n"
+"  --split               write N kdump files, each a contiguous pfn range with\n"
+"                        about 1/N of the kept pages (crash reads them\n"
+"                        together); not with -E or -F\n"
+"  --splitblock-size KB  --split balances the files to within KB (default 1024)\n"
+"  --reassemble          merge the files of a --split set into one DUMPFILE, the\n"
+"                        same as a dump without --split\n"
 "  --ssh-opts OPTS       with DUMPFILE ssh://[USER@]HOST[:PORT]/PATH: extra ssh\n"
 "                        options, split on spaces (e.g. \"-i KEY -o BatchMode=yes\").\n"
 "                        The flattened stream goes through ssh (CORESIFT_SSH\n"
@@ -514,7 +524,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "\n"
 "Exit status: 0 the dump is complete; 1 something failed (the message says\n"
 "what, where and why). See coresift(8).\n",
-		p, p, p, p, p, p, p, p,
+		p, p, p, p, p, p, p, p, p, p,
 		cs_codec_zlib.built ? "" : " (not built)",
 		cs_codec_lzo.built ? "" : " (not built)",
 		cs_codec_snappy.built ? "" : " (not built)",
