@@ -9,12 +9,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 sh tests/install-deps.sh all || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
 jobs=$(nproc 2>/dev/null || echo 2)
-{
-	[ -x configure ] || autoreconf -fi
+(
+	{ [ -x configure ] || autoreconf -fi; } &&
 	mkdir -p build && cd build &&
 	{ [ -f Makefile ] || ../configure -q --enable-werror; } &&
 	make -j"$jobs"
-} > build.log 2>&1 || { tail -40 build.log; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+) > build.log 2>&1 || { tail -40 build.log; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 cd build || exit 1
 make -j"$jobs" check > check.log 2>&1
 rc=$?
