@@ -68,15 +68,10 @@ enum cs_status cs_dmesg_main(const struct cs_options *o)
 	int have_t = 0;
 
 	cs_err_clear(&err);
-	st = cs_vmcore_open_set(o->in_paths, o->nin, &vc, &err);
+	st = cs_kernel_open(o->in_paths, o->nin, o->vmcoreinfo_path, &vc, &k, &err);
 	if (st != CS_OK) {
 		fprintf(stderr, "%s: %s\n", o->progname, err.msg);
 		return st;
-	}
-	st = cs_kernel_init(&k, &vc, o->vmcoreinfo_path, &err);
-	if (st != CS_OK) {
-		cs_err_prefix(&err, "%s", o->in_path);
-		goto out;
 	}
 	if (o->out_path) {
 		st = cs_target_open_file(&t, o->out_path, o->force, &err);

@@ -114,13 +114,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static unsigned int online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned int)n : 1;
-}
-
 static uint64_t div_up(uint64_t a, uint64_t b)
 {
 	return (a + b - 1) / b;
@@ -223,7 +216,7 @@ enum cs_status cs_mem_usage_main(const struct cs_options *o)
 		memset(&pcfg, 0, sizeof(pcfg));
 		pcfg.k = &l.k;
 		pcfg.plan = &plan;
-		pcfg.nthreads = o->num_threads ? o->num_threads : online_cpus();
+		pcfg.nthreads = cs_options_threads(o);
 		pcfg.dump_level = CS_DL_MAX;
 		st = cs_pipeline_run(&pcfg, &stats, &err);
 		if (st != CS_OK)

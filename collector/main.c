@@ -58,13 +58,6 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static unsigned int online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned int)n : 1;
-}
-
 static void print_version(const struct cs_options *o)
 {
 	printf("%s: coresift version %s\n", o->progname, PACKAGE_VERSION);
@@ -169,7 +162,7 @@ static enum cs_status dump_at_level(struct run *r, unsigned int level, struct cs
 	pcfg.codec_level = o->codec_level;
 	pcfg.wops = r->wops;
 	pcfg.w = r->w;
-	pcfg.nthreads = o->num_threads ? o->num_threads : online_cpus();
+	pcfg.nthreads = cs_options_threads(o);
 	pcfg.dump_level = level;
 	pcfg.progress = (o->message_level & CS_ML_PROGRESS) && !o->dry_run;
 	pcfg.stop = &stop_requested;
@@ -216,13 +209,10 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 	const struct cs_options *o = r->o;
 	enum cs_status st;
 
-	st = cs_vmcore_open_set(o->in_paths, o->nin, &r->vc, err);
+	st = cs_kernel_open(o->in_paths, o->nin, o->vmcoreinfo_path, &r->vc, &r->k, err);
 	if (st != CS_OK)
 		return st;
 	r->have_vc = 1;
-	st = cs_kernel_init(&r->k, &r->vc, o->vmcoreinfo_path, err);
-	if (st != CS_OK)
-		return cs_err_prefix(err, "%s", o->in_path);
 	msg(o, CS_ML_DEBUG, "kernel %s, %zu memory segments, max pfn %#llx\n",
 	    r->k.vi.osrelease, r->vc.nseg, (unsigned long long)r->vc.max_pfn);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
 	OPT_NUM_THREADS = 256,
@@ -529,4 +530,14 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 		cs_codec_lzo.built ? "" : " (not built)",
 		cs_codec_snappy.built ? "" : " (not built)",
 		cs_codec_zstd.built ? "" : " (not built)");
+}
+
+unsigned int cs_options_threads(const struct cs_options *o)
+{
+	long n;
+
+	if (o->num_threads)
+		return o->num_threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned int)n : 1;
 }

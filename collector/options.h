@@ -68,6 +68,10 @@ struct cs_options {
 enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 				struct cs_err *err);
 
+/* Threads to compress on: --num-threads, or every online CPU when it is 0
+ * or absent. */
+unsigned int cs_options_threads(const struct cs_options *o);
+
 /* Print --help (to @f). */
 void cs_options_usage(const struct cs_options *o, void *f);
 

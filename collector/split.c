@@ -91,27 +91,15 @@ struct srun {
 	int have_vc, have_plan;
 };
 
-static unsigned int nthreads(const struct cs_options *o)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	if (o->num_threads)
-		return o->num_threads;
-	return n > 0 ? (unsigned int)n : 1;
-}
-
 static enum cs_status open_input(struct srun *r, struct cs_err *err)
 {
 	const struct cs_options *o = r->o;
-	enum cs_status st = cs_vmcore_open_set(o->in_paths, o->nin, &r->vc, err);
+	enum cs_status st = cs_kernel_open(o->in_paths, o->nin, o->vmcoreinfo_path,
+					   &r->vc, &r->k, err);
 
-	if (st != CS_OK)
-		return st;
-	r->have_vc = 1;
-	st = cs_kernel_init(&r->k, &r->vc, o->vmcoreinfo_path, err);
-	if (st != CS_OK)
-		return cs_err_prefix(err, "%s", o->in_path);
-	return CS_OK;
+	if (st == CS_OK)
+		r->have_vc = 1;
+	return st;
 }
 
 struct one_file {
@@ -160,7 +148,7 @@ static enum cs_status write_file(struct srun *r, struct one_file *f, struct cs_e
 		pcfg.codec_level = o->codec_level;
 		pcfg.wops = &cs_writer_kdump;
 		pcfg.w = w;
-		pcfg.nthreads = nthreads(o);
+		pcfg.nthreads = cs_options_threads(o);
 		pcfg.dump_level = f->level;
 		pcfg.progress = !!(o->message_level & CS_ML_PROGRESS);
 		pcfg.stop = r->stop;

@@ -76,3 +76,19 @@ enum cs_status cs_kernel_read_virt(const struct cs_kernel *k, uint64_t vaddr,
 	}
 	return CS_OK;
 }
+
+enum cs_status cs_kernel_open(char *const *paths, size_t n,
+			      const char *vmcoreinfo_path, struct cs_vmcore *vc,
+			      struct cs_kernel *k, struct cs_err *err)
+{
+	enum cs_status st = cs_vmcore_open_set(paths, n, vc, err);
+
+	if (st != CS_OK)
+		return st;
+	st = cs_kernel_init(k, vc, vmcoreinfo_path, err);
+	if (st != CS_OK) {
+		cs_vmcore_close(vc);
+		return cs_err_prefix(err, "%s", paths[0]);
+	}
+	return CS_OK;
+}

@@ -52,6 +52,13 @@ const struct cs_arch_ops *cs_arch_find(unsigned int elf_machine);
 enum cs_status cs_kernel_init(struct cs_kernel *k, const struct cs_vmcore *vc,
 			      const char *vmcoreinfo_path, struct cs_err *err);
 
+/* Open the dump (@n files: one dump, or all the files of a --split set),
+ * then cs_kernel_init.  On failure nothing is left open and the message
+ * names @paths[0]. */
+enum cs_status cs_kernel_open(char *const *paths, size_t n,
+			      const char *vmcoreinfo_path, struct cs_vmcore *vc,
+			      struct cs_kernel *k, struct cs_err *err);
+
 /* Read kernel virtual memory through the arch's vtop (page by page). */
 enum cs_status cs_kernel_read_virt(const struct cs_kernel *k, uint64_t vaddr,
 				   void *buf, size_t len, struct cs_err *err);
