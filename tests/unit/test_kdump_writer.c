@@ -18,17 +18,7 @@
 #include "collector/writer.h"
 #include "compress/codec.h"
 #include "lib/io.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do { \
-	if (!(cond)) { \
-		failures++; \
-		fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-	} \
-} while (0)
+#include "tests/unit/check.h"
 
 #define PAGE 4096u
 #define NPFN 100u		/* not a multiple of 8: bitmap tail masking */
