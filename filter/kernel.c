@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "lib/io.h"
+
 /* one per architecture file */
 extern const struct cs_arch_ops cs_arch_x86_64;
 
@@ -28,6 +30,7 @@ enum cs_status cs_kernel_init(struct cs_kernel *k, const struct cs_vmcore *vc,
 
 	memset(k, 0, sizeof(*k));
 	k->vc = vc;
+	pthread_mutex_init(&k->pt_cache.lock, NULL);
 	if (vmcoreinfo_path) {
 		st = cs_vmcoreinfo_load_file(vmcoreinfo_path, &k->vi, err);
 		if (st)
@@ -53,10 +56,46 @@ enum cs_status cs_kernel_init(struct cs_kernel *k, const struct cs_vmcore *vc,
 	return CS_OK;
 }
 
-enum cs_status cs_kernel_read_virt(const struct cs_kernel *k, uint64_t vaddr,
-				   void *buf, size_t len, struct cs_err *err)
+enum cs_status cs_kernel_pt_entry(const struct cs_kernel *k, unsigned int level,
+				  uint64_t table, unsigned int index, uint64_t *entry,
+				  struct cs_err *err)
 {
-	uint8_t *p = buf;
+	/* the cache is the translation's own state (see kernel.h): k itself
+	 * is never a const object */
+	struct cs_pt_cache *c = (struct cs_pt_cache *)&k->pt_cache;
+	uint64_t slot = table + (uint64_t)index * 8;
+	uint8_t raw[8];
+	enum cs_status st;
+
+	if (level < CS_PT_CACHE_LEVELS && index < CS_PT_PAGE / 8 && !(table & (CS_PT_PAGE - 1)) &&
+	    pthread_mutex_trylock(&c->lock) == 0) {
+		int hit = c->tag[level] == table + 1;
+		struct cs_err ignored;
+
+		if (!hit && cs_vmcore_read_phys(k->vc, table, c->page[level], CS_PT_PAGE,
+						&ignored) == CS_OK) {
+			c->tag[level] = table + 1;
+			hit = 1;
+		} else if (!hit) {
+			c->tag[level] = 0;
+		}
+		if (hit)
+			*entry = cs_get_le64(c->page[level] + (size_t)index * 8);
+		pthread_mutex_unlock(&c->lock);
+		if (hit)
+			return CS_OK;
+	}
+	st = cs_vmcore_read_phys(k->vc, slot, raw, 8, err);
+	if (st)
+		return st;
+	*entry = cs_get_le64(raw);
+	return CS_OK;
+}
+
+/* The old way, kept for failures: one translation and one read per page. */
+static enum cs_status read_by_page(const struct cs_kernel *k, uint64_t vaddr, uint8_t *p,
+				   size_t len, struct cs_err *err)
+{
 	uint64_t ps = k->vc->page_size;
 
 	while (len) {
@@ -73,6 +112,41 @@ enum cs_status cs_kernel_read_virt(const struct cs_kernel *k, uint64_t vaddr,
 		p += n;
 		vaddr += n;
 		len -= (size_t)n;
+	}
+	return CS_OK;
+}
+
+enum cs_status cs_kernel_read_virt(const struct cs_kernel *k, uint64_t vaddr,
+				   void *buf, size_t len, struct cs_err *err)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		struct cs_mapping m;
+		uint64_t pa, run;
+		enum cs_status st;
+		struct cs_err ignored;
+
+		st = k->arch->translate(k, vaddr, &m, err);
+		if (st)
+			return st;
+		/* [vaddr, vaddr + run) is physical [pa, pa + run) */
+		pa = m.pa + (vaddr - m.va);
+		run = m.size - (vaddr - m.va);
+		while (run < len && vaddr + run > vaddr &&
+		       k->arch->translate(k, vaddr + run, &m, &ignored) == CS_OK &&
+		       m.va == vaddr + run && m.pa == pa + run)
+			run += m.size;
+		if (run > len)
+			run = len;
+		st = cs_vmcore_read_phys(k->vc, pa, p, (size_t)run, err);
+		if (st)
+			st = read_by_page(k, vaddr, p, (size_t)run, err);
+		if (st)
+			return st;
+		p += run;
+		vaddr += run;
+		len -= (size_t)run;
 	}
 	return CS_OK;
 }
