@@ -1,9 +1,11 @@
 /* order.c - see order.h.
  *
- * The x86_64 knowledge here (the kernel-image and module windows of the
- * address space, the page-table format, the NT_PRSTATUS register layout) is
- * only used to choose an order: nothing found here changes which pages are
- * dumped, and any failure just leaves a page to the top-down pass.
+ * Only the policy lives here (which groups, in which order, the chunked
+ * passes).  Where things are comes from the architecture: its regions
+ * (kernel image, modules, per-cpu window, direct map, stack size, register
+ * layout) and its page-table walk (filter/kernel.h).  What is found only
+ * chooses an order: nothing here changes which pages are dumped, and any
+ * failure just leaves a page to the top-down pass.
  */
 #include "config.h"
 
@@ -16,25 +18,16 @@
 #include "lib/io.h"
 
 #define CHUNK_PFNS	1024u			/* top-down pass: 4 MiB steps */
-#define START_KERNEL_MAP 0xffffffff80000000ull
-#define MODULES_END	0xffffffffff000000ull
-#define DEFAULT_IMAGE_SIZE (1ull << 30)
-#define PHYS_MASK	0x000ffffffffff000ull
-#define PTE_PRESENT	0x1ull
-#define PTE_PSE		0x80ull
-#define KERNEL_HALF	0xffff800000000000ull	/* lowest kernel address, 4-level */
-#define KERNEL_HALF_L5	0xff00000000000000ull
-#define CPU_ENTRY_AREA	0xfffffe0000000000ull	/* 4.15+, both paging modes */
-#define CPU_ENTRY_AREA_SIZE (1ull << 39)
-#define STACK_SIZE	0x4000ull		/* THREAD_SIZE without KASAN */
 #define PTR_SPAN	0x3000ull		/* a pointed-to object: task_struct ~10 KiB */
-#define PRSTATUS_REGS	112			/* offsetof(struct elf_prstatus, pr_reg) */
-#define PRSTATUS_NREGS	27
-#define PR_REG_RSP		19
+/* offsetof(struct elf_prstatus, pr_reg): the same on every 64-bit Linux */
+#define PRSTATUS_REGS	112
 
 struct range {
 	uint64_t start, end;	/* pfns [start, end) */
 };
+
+/* what a walk records: the table pages, or the leaf pages of one kind */
+enum walk_what { WALK_TABLES, WALK_DATA, WALK_RODATA, WALK_TEXT };
 
 struct cs_order {
 	enum cs_order_kind kind;
@@ -51,10 +44,12 @@ struct cs_order {
 	uint64_t prio_pages;
 	enum cs_status oom;	/* CS_NOMEM once an allocation failed */
 
-	uint8_t *tbl;		/* one page per paging level, for the walk */
+	struct cs_arch_regions reg;	/* where the arch keeps things */
+	uint8_t *tbl;		/* one page: stack and pointer scans */
 	uint64_t walk_budget;	/* table pages a walk may still read: a tree
 				 * needs far fewer than 1/64 of RAM; this only
 				 * stops a damaged (looping) one */
+	enum walk_what what;	/* what the current walk records */
 
 	/* iteration */
 	int phase;		/* 0 priority list, 1 the rest, 2 done */
@@ -244,87 +239,62 @@ static void add_virt(struct cs_order *o, uint64_t va, uint64_t len)
 
 	if (end < va)
 		end = UINT64_MAX;
-	for (va &= ~(ps - 1); va < end; va += ps) {
-		uint64_t pa;
+	for (va &= ~(ps - 1); va < end;) {
+		struct cs_mapping m;
+		uint64_t pages = 1, next;
 
-		if (o->k->arch->vtop(o->k, va, &pa, &ignored) == CS_OK)
-			add_range(o, pa / ps, pa / ps + 1);
-		if (va + ps < va)
-			break;
-	}
-}
+		if (o->k->arch->translate(o->k, va, &m, &ignored) == CS_OK) {
+			/* the rest of the leaf, up to the page holding end - 1 */
+			uint64_t pa = m.pa + (va - m.va);
 
-/* what a walk records: the table pages, or the leaf pages of one kind
- * (effective permissions: writable only if every level allows it, no-execute
- * if any level says so) */
-enum walk_what { WALK_TABLES, WALK_DATA, WALK_RODATA, WALK_TEXT };
-
-#define PTE_RW		0x2ull
-#define PTE_NX		(1ull << 63)
-
-static uint64_t canonical(uint64_t va, int levels)
-{
-	int top = levels == 5 ? 56 : 47;
-
-	return (uint64_t)((int64_t)(va << (63 - top)) >> (63 - top));
-}
-
-/* Visit the page table at physical @table (level @lv, 0 = PTE) covering
- * virtual addresses from @base, restricted to [lo, hi]. */
-static void walk(struct cs_order *o, uint64_t table, int lv, uint64_t base,
-		 uint64_t lo, uint64_t hi, enum walk_what what, uint64_t up)
-{
-	const struct cs_x86_64_state *x = &o->k->as.x86_64;
-	uint64_t mask = PHYS_MASK & ~(uint64_t)o->k->vi.sme_mask;
-	unsigned int shift = 12 + 9 * (unsigned int)lv;
-	uint8_t *buf = o->tbl + (size_t)lv * 4096;
-	struct cs_err ignored;
-
-	if (!o->walk_budget || o->oom)
-		return;
-	o->walk_budget--;
-	if (what == WALK_TABLES)
-		add_range(o, table / o->page_size, table / o->page_size + 1);
-	if (cs_vmcore_read_phys(o->k->vc, table, buf, 4096, &ignored) != CS_OK)
-		return;
-	for (unsigned int i = 0; i < 512; i++) {
-		uint64_t va = canonical(base + ((uint64_t)i << shift), x->levels);
-		uint64_t va_last = va + ((1ull << shift) - 1);
-		uint64_t e = cs_get_le64(buf + i * 8);
-		/* effective bits: RW and-ed, NX or-ed down the levels */
-		uint64_t eff = (e & up & PTE_RW) | ((e | up) & PTE_NX);
-
-		if (va_last < lo || va > hi || !(e & PTE_PRESENT))
-			continue;
-		if (lv == 0 || ((lv == 1 || lv == 2) && (e & PTE_PSE))) {
-			uint64_t pa, from, to;
-			enum walk_what kind = !(eff & PTE_NX) ? WALK_TEXT :
-					      eff & PTE_RW ? WALK_DATA : WALK_RODATA;
-
-			if (what != kind)
-				continue;
-			pa = e & mask & ~((1ull << shift) - 1);
-			from = va < lo ? lo : va;
-			to = va_last > hi ? hi : va_last;
-			add_range(o, (pa + (from - va)) / o->page_size,
-				  (pa + (to - va)) / o->page_size + 1);
-			continue;
+			pages = (m.size - (va - m.va)) / ps;
+			if (pages > (end - va - 1) / ps + 1)
+				pages = (end - va - 1) / ps + 1;
+			add_range(o, pa / ps, pa / ps + pages);
 		}
-		if (e & PTE_PSE)
-			continue;
-		if ((e & mask) / o->page_size >= o->plan->max_mapnr)
-			continue;
-		walk(o, e & mask, lv - 1, va, lo, hi, what, eff);
-		/* reading the child overwrote nothing of ours: one buffer per level */
+		next = va + pages * ps;
+		if (next <= va)
+			break;
+		va = next;
 	}
 }
 
+/* A table page, before the walk reads it (see cs_arch_ops.walk). */
+static enum cs_walk_ret walk_table(struct cs_order *o, const struct cs_walk_item *it)
+{
+	/* a table outside the plan is garbage; the root is always read */
+	if (!it->root && it->table / o->page_size >= o->plan->max_mapnr)
+		return CS_WALK_SKIP;
+	if (!o->walk_budget || o->oom)
+		return CS_WALK_SKIP;
+	o->walk_budget--;
+	if (o->what == WALK_TABLES)
+		add_range(o, it->table / o->page_size, it->table / o->page_size + 1);
+	return CS_WALK_CONTINUE;
+}
+
+static enum cs_walk_ret walk_visit(void *arg, const struct cs_walk_item *it)
+{
+	struct cs_order *o = arg;
+	enum walk_what kind;
+
+	if (!it->leaf)
+		return walk_table(o, it);
+	kind = it->map.flags & CS_MAP_EXEC ? WALK_TEXT :
+	       it->map.flags & CS_MAP_WRITE ? WALK_DATA : WALK_RODATA;
+	if (kind == o->what)
+		add_range(o, it->map.pa / o->page_size,
+			  (it->map.pa + it->map.size - 1) / o->page_size + 1);
+	return CS_WALK_CONTINUE;
+}
+
+/* The kernel's page-table pages (WALK_TABLES) or its leaf pages of one kind
+ * mapping [lo, hi]. */
 static void walk_kernel(struct cs_order *o, uint64_t lo, uint64_t hi, enum walk_what what)
 {
-	const struct cs_x86_64_state *x = &o->k->as.x86_64;
-
 	o->walk_budget = o->plan->max_mapnr / 64 + 4096;
-	walk(o, x->pgd_paddr, x->levels - 1, 0, lo, hi, what, PTE_RW);
+	o->what = what;
+	o->k->arch->walk(o->k, lo, hi, walk_visit, o);
 }
 
 /* Each CPU's stack, what its registers point to, and what the stack words
@@ -332,7 +302,9 @@ static void walk_kernel(struct cs_order *o, uint64_t lo, uint64_t hi, enum walk_
 static void add_cpu_states(struct cs_order *o)
 {
 	const struct cs_vmcore *vc = o->k->vc;
-	uint64_t low = o->k->as.x86_64.levels == 5 ? KERNEL_HALF_L5 : KERNEL_HALF;
+	const struct cs_arch_regions *reg = &o->reg;
+	uint64_t low = reg->kernel_lo, stack = reg->stack_size;
+	unsigned int nregs = reg->prstatus_nregs;
 	size_t off = 0;
 
 	while (vc->notes && off + 12 <= vc->notes_size) {
@@ -346,30 +318,28 @@ static void add_cpu_states(struct cs_order *o)
 		if (next > vc->notes_size || next <= off)
 			break;
 		off = next;
-		if (type != NT_PRSTATUS || descsz < PRSTATUS_REGS + PRSTATUS_NREGS * 8)
+		if (type != NT_PRSTATUS || !nregs || reg->prstatus_sp >= nregs ||
+		    descsz < PRSTATUS_REGS + (size_t)nregs * 8)
 			continue;
-		rsp = cs_get_le64(vc->notes + desc + PRSTATUS_REGS + PR_REG_RSP * 8);
+		rsp = cs_get_le64(vc->notes + desc + PRSTATUS_REGS + (size_t)reg->prstatus_sp * 8);
 		if (rsp < low)
 			continue;
-		add_virt(o, rsp & ~(STACK_SIZE - 1), STACK_SIZE);
-		for (int r = 0; r < PRSTATUS_NREGS; r++) {
+		add_virt(o, rsp & ~(stack - 1), stack);
+		for (unsigned int r = 0; r < nregs; r++) {
 			uint64_t v = cs_get_le64(vc->notes + desc + PRSTATUS_REGS + (size_t)r * 8);
 
 			if (v >= low)
 				add_virt(o, v, PTR_SPAN);
 		}
-		for (sp = rsp & ~(STACK_SIZE - 1); sp < (rsp | (STACK_SIZE - 1)); sp += o->page_size) {
-			uint64_t pa;
+		for (sp = rsp & ~(stack - 1); sp < (rsp | (stack - 1)); sp += o->page_size) {
 			struct cs_err ignored;
-			uint8_t *buf = o->tbl;	/* the walk is over: reuse its buffer */
 
-			if (o->k->arch->vtop(o->k, sp, &pa, &ignored) != CS_OK ||
-			    cs_vmcore_read_phys(vc, pa, buf, o->page_size, &ignored) != CS_OK)
+			if (cs_kernel_read_virt(o->k, sp, o->tbl, o->page_size, &ignored) != CS_OK)
 				continue;
 			for (size_t w = 0; w < o->page_size; w += 8) {
-				uint64_t v = cs_get_le64(buf + w);
+				uint64_t v = cs_get_le64(o->tbl + w);
 
-				if (v >= low && v < MODULES_END)
+				if (v >= low && v <= reg->modules_hi)
 					add_virt(o, v, PTR_SPAN);
 			}
 		}
@@ -421,7 +391,7 @@ static void add_printk_ring(struct cs_order *o)
  * direct-map addresses on x86_64), the slab caches, the pid xarray roots... */
 static void add_pointed(struct cs_order *o, size_t from, size_t to)
 {
-	uint64_t base = o->k->as.x86_64.page_offset, ps = o->page_size;
+	uint64_t base = o->reg.direct_map, ps = o->page_size;
 	uint64_t top = base + o->plan->max_mapnr * ps;
 	struct cs_err ignored;
 
@@ -445,28 +415,27 @@ static void add_pointed(struct cs_order *o, size_t from, size_t to)
 static void find_priorities(struct cs_order *o)
 {
 	const struct cs_kernel *k = o->k;
-	const struct cs_x86_64_state *x = &k->as.x86_64;
-	uint64_t image = k->vi.have.kernel_image_size && k->vi.kernel_image_size > 0
-			 ? (uint64_t)k->vi.kernel_image_size : DEFAULT_IMAGE_SIZE;
+	const struct cs_arch_regions *r = &o->reg;
 	size_t data_end, lvl1;
 
-	if (!k->arch || k->arch->elf_machine != EM_X86_64 || !x->pgd_paddr)
+	if (!k->arch || !k->arch->regions || !k->arch->walk || !k->arch->translate ||
+	    k->arch->regions(k, &o->reg))
 		return;
 	/* crash reads text (and mostly rodata) from vmlinux: data first */
-	walk_kernel(o, START_KERNEL_MAP, START_KERNEL_MAP + image - 1, WALK_DATA);
+	walk_kernel(o, r->image_lo, r->image_hi, WALK_DATA);
 	end_group(o);
 	data_end = o->n;
-	walk_kernel(o, x->levels == 5 ? KERNEL_HALF_L5 : KERNEL_HALF, UINT64_MAX, WALK_TABLES);
+	walk_kernel(o, r->kernel_lo, UINT64_MAX, WALK_TABLES);
 	/* the cpu_entry_area aliases each CPU's GDT, TSS and exception stacks,
 	 * which live in the per-cpu areas (crash reads the TSS's IST array) */
-	walk_kernel(o, CPU_ENTRY_AREA, CPU_ENTRY_AREA + CPU_ENTRY_AREA_SIZE - 1, WALK_DATA);
-	walk_kernel(o, CPU_ENTRY_AREA, CPU_ENTRY_AREA + CPU_ENTRY_AREA_SIZE - 1, WALK_RODATA);
+	walk_kernel(o, r->percpu_lo, r->percpu_hi, WALK_DATA);
+	walk_kernel(o, r->percpu_lo, r->percpu_hi, WALK_RODATA);
 	end_group(o);
 	add_cpu_states(o);
 	end_group(o);
 	add_printk_ring(o);
 	end_group(o);
-	walk_kernel(o, START_KERNEL_MAP + image, MODULES_END - 1, WALK_DATA);
+	walk_kernel(o, r->modules_lo, r->modules_hi, WALK_DATA);
 	end_group(o);
 	/* two levels of reachability from the image's data, the stacks and
 	 * the registers (a conservative mark phase, bounded to two levels) */
@@ -476,11 +445,11 @@ static void find_priorities(struct cs_order *o)
 	end_group(o);
 	add_pointed(o, lvl1, o->n);
 	end_group(o);
-	walk_kernel(o, START_KERNEL_MAP, START_KERNEL_MAP + image - 1, WALK_RODATA);
-	walk_kernel(o, START_KERNEL_MAP + image, MODULES_END - 1, WALK_RODATA);
+	walk_kernel(o, r->image_lo, r->image_hi, WALK_RODATA);
+	walk_kernel(o, r->modules_lo, r->modules_hi, WALK_RODATA);
 	end_group(o);
-	walk_kernel(o, START_KERNEL_MAP, START_KERNEL_MAP + image - 1, WALK_TEXT);
-	walk_kernel(o, START_KERNEL_MAP + image, MODULES_END - 1, WALK_TEXT);
+	walk_kernel(o, r->image_lo, r->image_hi, WALK_TEXT);
+	walk_kernel(o, r->modules_lo, r->modules_hi, WALK_TEXT);
 	end_group(o);
 }
 
@@ -521,7 +490,7 @@ enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
 	o->plan = plan;
 	o->page_size = k->vc->page_size ? k->vc->page_size : 4096;
 	if (kind == CS_ORDER_ANALYST && o->page_size == 4096) {
-		o->tbl = malloc(5 * 4096);
+		o->tbl = malloc(o->page_size);
 		if (!o->tbl) {
 			free(o);
 			return cs_fail_nomem(err);
