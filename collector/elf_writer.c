@@ -11,11 +11,25 @@
  * zero test).  Each input segment is cut into output segments that tile its
  * physical range: a run of CUT_PAGES or more pfns that are not kept ends a
  * segment's file data (p_filesz) and the next kept pfn starts a new segment;
- * the run itself stays inside the earlier segment's p_memsz, so readers see
- * it as zeros, as in makedumpfile's ELF output.  Shorter runs of excluded
+ * the run itself stays in the earlier segment's memory range (its own
+ * PT_LOAD on disk, see below), so readers see it as zeros, as in
+ * makedumpfile's ELF output.  Shorter runs of excluded
  * pages, and zero pages at dump level bit 1 (only known while copying), lie
  * inside p_filesz and are simply not written: a sparse hole in a file, no
  * record in a flattened stream, zeros either way once read back.
+ *
+ * On disk each output segment is one or two PT_LOADs: its file data with
+ * p_memsz == p_filesz, then, when it has an excluded tail, a data-less
+ * PT_LOAD for the tail (p_filesz 0, p_offset = end of all file data).
+ * makedumpfile 1.7.2's mmap reader takes [p_offset, p_offset + p_memsz) as
+ * a segment's bytes in the file (offset_to_pt_load_end bounds its mmap
+ * window with it, its page cache maps the whole window linearly to physical
+ * addresses): with a tail inside p_memsz, a window reached into the next
+ * segment's data, two cache entries shared one mapping, and the first
+ * eviction munmapped it under the other -- a segfault about one run in
+ * two, wrong page contents in the others.  With the tails split off, no
+ * PT_LOAD's [p_offset, p_offset + p_memsz) holds another segment's bytes
+ * (tests/elf-layout.py checks it).  Readers still see the tails as zeros.
  *
  * Program headers always sit at offset 64 (makedumpfile as a reader assumes
  * it).  More than 65534 of them: e_phnum = PN_XNUM and section header 0
@@ -85,6 +99,40 @@ struct cs_writer {
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) / a * a;
+}
+
+static void put_load(Elf64_Phdr *ph, uint64_t off, uint64_t virt, uint64_t phys,
+		     uint64_t filesz, uint64_t memsz)
+{
+	memset(ph, 0, sizeof(*ph));
+	cs_put_le32(&ph->p_type, PT_LOAD);
+	cs_put_le32(&ph->p_flags, PF_R | PF_W | PF_X);
+	cs_put_le64(&ph->p_offset, off);
+	cs_put_le64(&ph->p_vaddr, virt);
+	cs_put_le64(&ph->p_paddr, phys);
+	cs_put_le64(&ph->p_filesz, filesz);
+	cs_put_le64(&ph->p_memsz, memsz);
+}
+
+/* The PT_LOADs of output segment @s (see the top of the file): its file data,
+ * then its excluded tail at @tail_off, which is past all file data.  With
+ * @ph NULL only counts them.  Returns 1 or 2. */
+static size_t load_phdrs(const struct oseg *s, uint64_t tail_off, Elf64_Phdr *ph)
+{
+	size_t n = 0;
+
+	if (s->filesz) {
+		if (ph)
+			put_load(&ph[n], s->off, s->virt, s->phys, s->filesz, s->filesz);
+		n++;
+	}
+	if (s->memsz > s->filesz || !s->filesz) {
+		if (ph)
+			put_load(&ph[n], tail_off, s->virt ? s->virt + s->filesz : 0,
+				 s->phys + s->filesz, 0, s->memsz - s->filesz);
+		n++;
+	}
+	return n;
 }
 
 static enum cs_status put(struct cs_writer *w, const void *buf, size_t len, uint64_t off,
@@ -454,8 +502,12 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 			elf_destroy(w);
 			return cs_fail_nomem(err);
 		}
+		/* sizes now, for the program header count; offsets after layout */
+		text_view(w, tvirt, tstart, tend, w->tseg);
 	}
-	phnum = 1 + (uint64_t)w->ntseg + (uint64_t)w->nseg;
+	phnum = 1;
+	for (size_t i = 0; i < w->ntseg + w->nseg; i++)
+		phnum += load_phdrs(i < w->ntseg ? &w->tseg[i] : &w->seg[i - w->ntseg], 0, NULL);
 
 	if (phnum > UINT32_MAX) {
 		elf_destroy(w);
@@ -511,18 +563,13 @@ static enum cs_status elf_create(struct cs_writer **wp, struct cs_target *t,
 	cs_put_le64(&ph.p_filesz, notes_size);
 	cs_put_le64(&ph.p_memsz, notes_size);
 	memcpy(hdr + sizeof(Elf64_Ehdr), &ph, sizeof(ph));
-	for (size_t i = 0; i < w->ntseg + w->nseg; i++) {
+	for (size_t i = 0, n = 1; i < w->ntseg + w->nseg; i++) {
 		const struct oseg *s = i < w->ntseg ? &w->tseg[i] : &w->seg[i - w->ntseg];
+		Elf64_Phdr two[2];
+		size_t m = load_phdrs(s, w->file_end, two);
 
-		memset(&ph, 0, sizeof(ph));
-		cs_put_le32(&ph.p_type, PT_LOAD);
-		cs_put_le32(&ph.p_flags, PF_R | PF_W | PF_X);
-		cs_put_le64(&ph.p_offset, s->off);
-		cs_put_le64(&ph.p_vaddr, s->virt);
-		cs_put_le64(&ph.p_paddr, s->phys);
-		cs_put_le64(&ph.p_filesz, s->filesz);
-		cs_put_le64(&ph.p_memsz, s->memsz);
-		memcpy(hdr + sizeof(Elf64_Ehdr) + (i + 1) * sizeof(Elf64_Phdr), &ph, sizeof(ph));
+		memcpy(hdr + sizeof(Elf64_Ehdr) + n * sizeof(Elf64_Phdr), two, m * sizeof(two[0]));
+		n += m;
 	}
 	if (phnum >= PN_XNUM) {
 		Elf64_Shdr sh;
