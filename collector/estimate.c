@@ -45,6 +45,7 @@
 #include "filter/kernel.h"
 #include "filter/plan.h"
 #include "filter/vmcore.h"
+#include "lib/io.h"
 
 #define EST_SAMPLE	4096u	/* kept pages sampled per level */
 #define EST_NCODEC	5	/* none + the four codecs */
@@ -59,15 +60,12 @@
 #define WRITER_DESC_WINDOW	(4096u * 24)	/* descriptor window */
 #define WRITER_RANK_SHIFT	12
 #define MEMMAP_BATCH		513u		/* struct pages read at once */
-/* Code and library pages a dump touches beyond what this run has touched
- * when it measures its own baseline (pipeline, writer, codec code, thread
- * stacks); measured with tests/real/estimate.test and on the host. */
-#define RSS_CODE_KIB		1024u
-/* Floor for the baseline: in the first kernel this run may have faulted in
- * fewer library pages at start than a dump in the capture kernel ends with
- * (6.1 guest: 2436 KiB here, while the capture kernel's dump ended within 4%
- * of the host's, whose baseline is 3256 KiB). */
-#define RSS_BASE_MIN_KIB	3584u
+/* Anonymous memory a dump holds beyond its buffers and codec contexts:
+ * worker thread stacks and libc state, the plan's and the page order's
+ * small tables, stdio.  Measured on the host: a 1-thread -d 31 -l dump of
+ * the 1 GiB 6.1 lab vmcore holds 712 KiB of anonymous memory when it exits
+ * (its buffers freed), 424 KiB more than this run at start. */
+#define RSS_DUMP_ANON_KIB	512u
 
 /* Resident memory one codec context adds to a dump, in KiB: measured as the
  * peak RSS of 1-thread -d 31 dumps with the codec minus the uncompressed one
@@ -87,10 +85,13 @@ static unsigned long ctx_kib(const struct cs_codec *c)
 	return 64;	/* zlib */
 }
 
-/* crashkernel= model (MiB), see crashkernel_model() */
-#define CK_KERNEL_MIB		96u
-#define CK_INITRAMFS_MIB	32u
-#define CK_IO_MIB		16u
+/* crashkernel= model, see crashkernel_model() */
+#define CK_IMAGE_DEFAULT_MIB	64u	/* kernel image when /proc/iomem hides it */
+#define CK_KERNEL_ALLOC_MIB	16u	/* capture kernel's own allocations */
+#define CK_INITRD_DEFAULT_MIB	32u	/* unpacked initramfs when none is found */
+#define CK_INITRD_RATIO		4u	/* unpacked / file size when not gzip */
+#define CK_IO_MIB		16u	/* page cache for writing the dump */
+#define CK_MARGIN_PCT		20u
 
 unsigned long cs_rss_now_kib(void)
 {
@@ -104,6 +105,23 @@ unsigned long cs_rss_now_kib(void)
 		res = 0;
 	fclose(f);
 	return ps > 0 ? res * (unsigned long)ps / KIB : 0;
+}
+
+/* RssAnon, RssFile and RssShmem of this process (/proc/self/status), KiB */
+static void rss_parts(unsigned long kib[3])
+{
+	static const char *const key[3] = { "RssAnon:", "RssFile:", "RssShmem:" };
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+
+	kib[0] = kib[1] = kib[2] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		for (int i = 0; i < 3; i++)
+			if (strncmp(line, key[i], strlen(key[i])) == 0)
+				kib[i] = strtoul(line + strlen(key[i]), NULL, 10);
+	fclose(f);
 }
 
 static double now_s(void)
@@ -278,9 +296,27 @@ struct est_level {
 	double sample_secs[EST_NCODEC];
 	/* results */
 	uint64_t zero_pages;
+	uint64_t max_mapnr;
 	uint64_t bytes[EST_NCODEC];
 	double secs[EST_NCODEC];
 	unsigned long rss_kib[EST_NCODEC];
+};
+
+/* crashkernel= model, in KiB (crashkernel_model()) */
+struct ck_model {
+	uint64_t image_kib;		/* kernel image, _text.._end */
+	int image_known;		/* from /proc/iomem (else the default) */
+	uint64_t memmap_kib;		/* struct pages of the reservation */
+	uint64_t kernel_kib;		/* the capture kernel's own allocations */
+	uint64_t reserve_kib;		/* min_free_kbytes of the reservation */
+	char initrd[PATH_MAX];		/* "": none found */
+	uint64_t initrd_file_kib, initrd_unpacked_kib;
+	int initrd_exact;		/* unpacked size from the gzip trailer */
+	uint64_t coresift_kib;		/* largest predicted peak at level 31 */
+	uint64_t io_kib;
+	uint64_t need_kib;		/* the sum */
+	unsigned long recommended_mib;	/* need + margin, rounded up to 16 MiB */
+	uint64_t current;		/* /sys/kernel/kexec_crash_size */
 };
 
 struct est {
@@ -291,11 +327,10 @@ struct est {
 	struct est_level lv[EST_NLEVEL];
 	unsigned int nlevel;
 	unsigned int threads;		/* assumed in the capture kernel */
-	unsigned long base_kib;		/* this process's RSS at start */
+	unsigned long base_kib;		/* see rss_model() */
+	unsigned long rss_start[3], rss_end[3];	/* RssAnon, RssFile, RssShmem */
 	uint8_t *page;
-	/* crashkernel model */
-	unsigned long ck_coresift_mib, ck_initramfs_mib, ck_recommended_mib;
-	uint64_t ck_current;
+	struct ck_model ck;
 };
 
 /* kdump-compressed layout before the page data, as collector/kdump_writer.c
@@ -311,13 +346,19 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
 }
 
 /* Peak resident memory of a dump of this machine with codec @ci on
- * e->threads threads, in KiB: this run's own baseline (binary, libraries,
- * VMCOREINFO, segments: everything a run has before it plans) + code a dump
- * touches later + both bitmaps + the kdump writer's rank table, data cache,
- * descriptor window and header block + the mem_map batch + the pipeline's
- * slots (2 per thread + 2, each 64 pages of the codec's bound) and per-thread
- * page buffers + one measured codec context per thread. */
-static unsigned long rss_model(const struct est *e, const struct cs_plan *p, unsigned int ci)
+ * e->threads threads, in KiB:
+ *  - the baseline e->base_kib, measured by this run in this kernel: its
+ *    anonymous memory at start (libc, relocated data, stack: what any run has
+ *    before it allocates) + its file and shmem pages at the end, after it has
+ *    read the input and run every codec (the binary's and libraries' code as
+ *    this kernel maps it: fault-around, the file system it runs from);
+ *  - RSS_DUMP_ANON_KIB of small allocations and thread stacks;
+ *  - both bitmaps of max_pfn bits, the kdump writer's rank table, data
+ *    cache, descriptor window and header block, the mem_map batch, the
+ *    pipeline's slots (2 per thread + 2, each 64 pages of the codec's bound)
+ *    and per-thread page buffers;
+ *  - one measured codec context per thread (ctx_kib()). */
+static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned int ci)
 {
 	const struct cs_codec *c = e->c[ci].codec;
 	uint64_t bs = e->l.vc.page_size, n = e->threads;
@@ -325,14 +366,14 @@ static unsigned long rss_model(const struct est *e, const struct cs_plan *p, uns
 
 	if (c && c->bound(bs) > stride)
 		stride = c->bound(bs);
-	b += 2 * div_up(div_up(p->max_mapnr, 8), 4096) * 4096;
-	b += ((p->max_mapnr >> WRITER_RANK_SHIFT) + 1) * 8;
+	b += 2 * div_up(div_up(max_mapnr, 8), 4096) * 4096;
+	b += ((max_mapnr >> WRITER_RANK_SHIFT) + 1) * 8;
 	b += WRITER_CACHE + WRITER_DESC_WINDOW;
 	b += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
 	b += MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
 	b += (2 * n + 2) * PIPE_BATCH_PAGES * stride;
 	b += n * PIPE_BATCH_PAGES * bs;
-	return e->base_kib + RSS_CODE_KIB + (unsigned long)div_up(b, KIB) + n * e->c[ci].ctx_kib;
+	return e->base_kib + RSS_DUMP_ANON_KIB + (unsigned long)div_up(b, KIB) + n * e->c[ci].ctx_kib;
 }
 
 static enum cs_status codecs_init(struct est *e, struct cs_err *err)
@@ -443,6 +484,7 @@ static enum cs_status estimate_level(struct est *e, struct est_level *lv, struct
 	if (st != CS_OK)
 		return cs_err_prefix(err, "cannot choose pages for dump level %u", lv->level);
 	lv->kept = plan.kept_pages;
+	lv->max_mapnr = plan.max_mapnr;
 	lv->header_bytes = header_bytes(e, &plan, lv->level);
 	st = sample_level(e, &plan, lv, err);
 	if (st == CS_OK) {
@@ -458,7 +500,6 @@ static enum cs_status estimate_level(struct est *e, struct est_level *lv, struct
 				       (uint64_t)((double)lv->sample_bytes[i] * scale + 0.5);
 			lv->secs[i] = lv->read_secs * scale +
 				      (sampled_nz ? lv->sample_secs[i] / (double)sampled_nz * (double)nonzero : 0);
-			lv->rss_kib[i] = rss_model(e, &plan, i);
 		}
 	}
 	cs_plan_fini(&plan);
@@ -478,38 +519,154 @@ static uint64_t read_u64_file(const char *path)
 	return v;
 }
 
-/* crashkernel= for this machine, in MiB: the capture kernel itself
- * (CK_KERNEL_MIB: image, its struct pages, slab and early allocations with
- * nr_cpus=1), its unpacked initramfs (3 x the size of the running kernel's
- * /boot/initrd.img-RELEASE, or CK_INITRAMFS_MIB when there is none),
- * coresift's largest predicted peak at level 31, and CK_IO_MIB of page cache
- * for writing the dump; plus 20%, rounded up to 16 MiB. */
+/* The running kernel's image, "Kernel code" start to "Kernel bss" end in
+ * /proc/iomem (what /proc/kcore's text segment spans); 0 if hidden. */
+static uint64_t kernel_image_bytes(void)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	char line[256];
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+		char name[128];
+
+		if (sscanf(line, " %llx-%llx : %127[^\n]", &a, &b, name) != 3 ||
+		    strncmp(name, "Kernel ", 7) != 0 || b <= a)
+			continue;
+		if (a < lo)
+			lo = a;
+		if (b + 1 > hi)
+			hi = b + 1;
+	}
+	fclose(f);
+	return hi > lo ? hi - lo : 0;
+}
+
+/* The initrd a capture kernel of this release boots: the distributions' kdump
+ * initrds first (Debian/Ubuntu kdump-tools, Fedora/RHEL kdumpctl, SUSE), then
+ * the normal boot initrd, which kdump-tools loads when it has none of its
+ * own.  Size on disk and unpacked: the gzip trailer's ISIZE for a gzip file,
+ * else CK_INITRD_RATIO times the file. */
+static void find_initrd(struct ck_model *m)
+{
+	static const char *const name[][2] = {	/* before and after the release */
+		{ "/var/lib/kdump/initrd.img-", "" },
+		{ "/boot/initramfs-", "kdump.img" },
+		{ "/boot/initrd-", "-kdump" },
+		{ "/boot/initrd.img-", "" },
+		{ "/boot/initramfs-", ".img" },
+		{ "/boot/initrd-", "" },
+	};
+	struct utsname u;
+
+	m->initrd[0] = 0;
+	m->initrd_file_kib = 0;
+	m->initrd_unpacked_kib = (uint64_t)CK_INITRD_DEFAULT_MIB * KIB;
+	m->initrd_exact = 0;
+	if (uname(&u) != 0)
+		return;
+	for (size_t i = 0; i < sizeof(name) / sizeof(name[0]); i++) {
+		uint8_t head[2], tail[4];
+		long size;
+		FILE *f;
+
+		snprintf(m->initrd, sizeof(m->initrd), "%s%s%s", name[i][0], u.release, name[i][1]);
+		f = fopen(m->initrd, "rb");
+		if (!f)
+			continue;
+		if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) <= 0) {
+			fclose(f);
+			continue;
+		}
+		m->initrd_file_kib = div_up((uint64_t)size, KIB);
+		m->initrd_unpacked_kib = CK_INITRD_RATIO * m->initrd_file_kib;
+		rewind(f);
+		if (size > 18 && fread(head, 1, 2, f) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
+		    fseek(f, size - 4, SEEK_SET) == 0 && fread(tail, 1, 4, f) == 4) {
+			uint64_t isize = cs_get_le32(tail);
+
+			if (isize >= (uint64_t)size) {
+				m->initrd_unpacked_kib = div_up(isize, KIB);
+				m->initrd_exact = 1;
+			}
+		}
+		fclose(f);
+		return;
+	}
+	m->initrd[0] = 0;
+}
+
+static uint64_t isqrt(uint64_t v)
+{
+	uint64_t r = 0;
+
+	for (uint64_t b = (uint64_t)1 << 62; b; b >>= 2) {
+		if (v >= r + b) {
+			v -= r + b;
+			r = (r >> 1) + b;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+/* crashkernel= for this machine.  The reservation holds, at the same time:
+ *  - the kernel image (the running kernel's, _text.._end from /proc/iomem: a
+ *    capture kernel is normally the same kernel; CK_IMAGE_DEFAULT_MIB when
+ *    the addresses are hidden), loaded and decompressed there;
+ *  - the struct pages of the reservation (SIZE(page) per page);
+ *  - CK_KERNEL_ALLOC_MIB for what that kernel allocates for itself with
+ *    nr_cpus=1: early page tables, per-cpu data, hash tables, slab, stacks
+ *    (6.1 lab capture kernel at 256 MiB: 5.5 MiB of boot allocations beside
+ *    its image and struct pages; the first kernel's unreclaimable slab,
+ *    stacks, page tables and per-cpu data are 9-10 MiB with 2 CPUs);
+ *  - the free-page reserve the page allocator keeps, min_free_kbytes =
+ *    sqrt(16 x KiB of memory) as the kernel computes it;
+ *  - the initrd file kexec loaded (freed once unpacked) and its unpacked
+ *    contents (they stay: the root file system), see find_initrd();
+ *  - coresift's largest predicted peak at level 31;
+ *  - CK_IO_MIB of page cache for writing the dump;
+ * plus CK_MARGIN_PCT, rounded up to 16 MiB. */
 static void crashkernel_model(struct est *e)
 {
-	struct utsname u;
-	unsigned long peak = 0, sum;
-	char path[600];
-	FILE *f;
+	struct ck_model *m = &e->ck;
+	uint64_t peak = 0, fixed, need, sp = e->l.k.vi.size_page ? e->l.k.vi.size_page : 64;
+	uint64_t bs = e->l.vc.page_size;
 
 	for (unsigned int l = 0; l < e->nlevel; l++)
 		if (e->lv[l].level == CS_DL_MAX)
 			for (unsigned int i = 0; i < e->ncodec; i++)
 				if (e->lv[l].rss_kib[i] > peak)
 					peak = e->lv[l].rss_kib[i];
-	e->ck_coresift_mib = (peak + 1023) / 1024;
-	e->ck_initramfs_mib = CK_INITRAMFS_MIB;
-	if (uname(&u) == 0) {
-		snprintf(path, sizeof(path), "/boot/initrd.img-%s", u.release);
-		f = fopen(path, "r");
-		if (f) {
-			if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > 0)
-				e->ck_initramfs_mib = (unsigned long)(3 * (uint64_t)ftell(f) / MIB) + 1;
-			fclose(f);
-		}
+	m->coresift_kib = peak;
+	m->image_kib = div_up(kernel_image_bytes(), KIB);
+	m->image_known = m->image_kib != 0;
+	if (!m->image_known)
+		m->image_kib = (uint64_t)CK_IMAGE_DEFAULT_MIB * KIB;
+	find_initrd(m);
+	m->kernel_kib = (uint64_t)CK_KERNEL_ALLOC_MIB * KIB;
+	m->io_kib = (uint64_t)CK_IO_MIB * KIB;
+	fixed = m->image_kib + m->kernel_kib + m->initrd_file_kib + m->initrd_unpacked_kib +
+		m->coresift_kib + m->io_kib;
+	/* struct pages and the reserve grow with the reservation: iterate */
+	need = fixed;
+	for (int i = 0; i < 8; i++) {
+		m->memmap_kib = div_up(need * sp, bs);
+		m->reserve_kib = isqrt(16 * need);
+		need = fixed + m->memmap_kib + m->reserve_kib;
 	}
-	sum = CK_KERNEL_MIB + e->ck_initramfs_mib + e->ck_coresift_mib + CK_IO_MIB;
-	e->ck_recommended_mib = (sum * 12 / 10 + 15) / 16 * 16;
-	e->ck_current = read_u64_file("/sys/kernel/kexec_crash_size");
+	m->need_kib = need;
+	m->recommended_mib = (unsigned long)div_up(div_up(need * (100 + CK_MARGIN_PCT), 100 * KIB), 16) * 16;
+	m->current = read_u64_file("/sys/kernel/kexec_crash_size");
+}
+
+static unsigned long mib_up(uint64_t kib)
+{
+	return (unsigned long)div_up(kib, KIB);
 }
 
 static void print_table(const struct est *e, FILE *f)
@@ -530,21 +687,50 @@ static void print_table(const struct est *e, FILE *f)
 				lv->level, e->c[i].name, lv->kept, lv->zero_pages, lv->bytes[i],
 				(double)lv->bytes[i] / MIB, lv->secs[i], lv->rss_kib[i]);
 	}
-	fprintf(f, "\ncrashkernel=%luM recommended: capture kernel %uM + initramfs %luM + coresift %luM + I/O %uM, plus 20%%",
-		e->ck_recommended_mib, CK_KERNEL_MIB, e->ck_initramfs_mib, e->ck_coresift_mib,
-		CK_IO_MIB);
-	if (e->ck_current)
-		fprintf(f, " (reserved now: %" PRIu64 "M)", e->ck_current / MIB);
+	fprintf(f, "\ncrashkernel=%luM recommended: %luM needed, plus %u%%\n", e->ck.recommended_mib,
+		mib_up(e->ck.need_kib), CK_MARGIN_PCT);
+	fprintf(f, "  kernel image %luM%s + its struct pages %luM + its allocations %luM"
+		" + free-page reserve %luM\n", mib_up(e->ck.image_kib),
+		e->ck.image_known ? "" : " (assumed)", mib_up(e->ck.memmap_kib),
+		mib_up(e->ck.kernel_kib), mib_up(e->ck.reserve_kib));
+	if (e->ck.initrd[0])
+		fprintf(f, "  + initramfs %luM file + %luM unpacked%s (%s)\n", mib_up(e->ck.initrd_file_kib),
+			mib_up(e->ck.initrd_unpacked_kib), e->ck.initrd_exact ? "" : " (estimated)",
+			e->ck.initrd);
+	else
+		fprintf(f, "  + initramfs %luM unpacked (assumed: no kdump or boot initrd found)\n",
+			mib_up(e->ck.initrd_unpacked_kib));
+	fprintf(f, "  + coresift %luM + page cache for writing %luM", mib_up(e->ck.coresift_kib),
+		mib_up(e->ck.io_kib));
+	if (e->ck.current)
+		fprintf(f, " (reserved now: %" PRIu64 "M)", e->ck.current / MIB);
 	fprintf(f, "\n");
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
 }
 
 static void print_json(const struct est *e, FILE *f)
 {
 	fprintf(f, "{\"input\": \"%s\", \"kernel\": \"%s\", \"page_size\": %u, \"max_pfn\": %" PRIu64
 		", \"crash_kernel_bytes_left_out\": %" PRIu64 ", \"sample_pages\": %u, \"threads\": %u"
-		", \"base_rss_kib\": %lu, \"levels\": [",
+		", \"base_rss_kib\": %lu, \"rss_start_kib\": [%lu, %lu, %lu], \"rss_end_kib\": [%lu, %lu, %lu]"
+		", \"levels\": [",
 		e->l.kcore ? "/proc/kcore" : "file", e->l.k.vi.osrelease, e->l.vc.page_size,
-		e->l.vc.max_pfn, e->l.crash_bytes, EST_SAMPLE, e->threads, e->base_kib);
+		e->l.vc.max_pfn, e->l.crash_bytes, EST_SAMPLE, e->threads, e->base_kib,
+		e->rss_start[0], e->rss_start[1], e->rss_start[2], e->rss_end[0], e->rss_end[1],
+		e->rss_end[2]);
 	for (unsigned int l = 0; l < e->nlevel; l++) {
 		const struct est_level *lv = &e->lv[l];
 
@@ -557,10 +743,21 @@ static void print_json(const struct est *e, FILE *f)
 				lv->secs[i], lv->rss_kib[i]);
 		fprintf(f, "]}");
 	}
-	fprintf(f, "], \"crashkernel\": {\"recommended_mib\": %lu, \"kernel_mib\": %u"
-		", \"initramfs_mib\": %lu, \"coresift_mib\": %lu, \"io_mib\": %u, \"reserved_bytes\": %" PRIu64 "}}\n",
-		e->ck_recommended_mib, CK_KERNEL_MIB, e->ck_initramfs_mib, e->ck_coresift_mib,
-		CK_IO_MIB, e->ck_current);
+	fprintf(f, "], \"crashkernel\": {\"recommended_mib\": %lu, \"needed_kib\": %" PRIu64
+		", \"margin_pct\": %u, \"image_kib\": %" PRIu64 ", \"image_known\": %s"
+		", \"memmap_kib\": %" PRIu64 ", \"kernel_alloc_kib\": %" PRIu64
+		", \"reserve_kib\": %" PRIu64 ", \"initrd\": ",
+		e->ck.recommended_mib, e->ck.need_kib, CK_MARGIN_PCT, e->ck.image_kib,
+		e->ck.image_known ? "true" : "false", e->ck.memmap_kib, e->ck.kernel_kib,
+		e->ck.reserve_kib);
+	if (e->ck.initrd[0])
+		json_string(f, e->ck.initrd);
+	else
+		fprintf(f, "null");
+	fprintf(f, ", \"initrd_file_kib\": %" PRIu64 ", \"initrd_unpacked_kib\": %" PRIu64
+		", \"initrd_unpacked_exact\": %s, \"coresift_kib\": %" PRIu64 ", \"io_kib\": %" PRIu64
+		", \"reserved_bytes\": %" PRIu64 "}}\n", e->ck.initrd_file_kib, e->ck.initrd_unpacked_kib,
+		e->ck.initrd_exact ? "true" : "false", e->ck.coresift_kib, e->ck.io_kib, e->ck.current);
 }
 
 static enum cs_status write_json(const struct est *e, struct cs_err *err)
@@ -598,9 +795,7 @@ enum cs_status cs_estimate_main(const struct cs_options *o)
 		return CS_NOMEM;
 	}
 	e->o = o;
-	e->base_kib = cs_rss_now_kib();
-	if (e->base_kib < RSS_BASE_MIN_KIB)
-		e->base_kib = RSS_BASE_MIN_KIB;
+	rss_parts(e->rss_start);
 	e->threads = o->num_threads ? o->num_threads : 1;
 	if (o->level_given && o->levels[0] != 1 && o->levels[0] != CS_DL_MAX)
 		want[nwant++] = o->levels[0];
@@ -617,6 +812,13 @@ enum cs_status cs_estimate_main(const struct cs_options *o)
 		e->nlevel++;
 		st = estimate_level(e, &e->lv[i], &err);
 	}
+	rss_parts(e->rss_end);
+	e->base_kib = e->rss_start[0] + e->rss_end[1] + e->rss_end[2];
+	if (!e->rss_end[1] && !e->rss_end[2])	/* no Rss* lines (before 4.5) */
+		e->base_kib = cs_rss_now_kib();
+	for (unsigned int l = 0; st == CS_OK && l < e->nlevel; l++)
+		for (unsigned int i = 0; i < e->ncodec; i++)
+			e->lv[l].rss_kib[i] = rss_model(e, e->lv[l].max_mapnr, i);
 	if (st == CS_OK) {
 		crashkernel_model(e);
 		if (!(o->json_stats && strcmp(o->json_stats, "-") == 0))
