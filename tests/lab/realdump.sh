@@ -17,6 +17,9 @@
 #   CORESIFT_BIN=PATH   put this coresift into the capture initramfs (private
 #                       image built for this run); the capture kernel runs it
 #                       after makedumpfile
+#   LAB_FIRST_CPIO=FILE append this (compressed) cpio archive to the first
+#                       kernel's initramfs only (a private copy), e.g. the
+#                       kdump initrd where --estimate looks for it
 # Most callers want vmcore.sh, which caches runs and serializes builds.
 #
 # Cycle: boot first kernel (crashkernel=...) from the lab initramfs with
@@ -63,6 +66,12 @@ else
 	fi
 fi
 
+first_ird=$ird/initrd.img
+if [ -n "${LAB_FIRST_CPIO:-}" ]; then
+	cat "$ird/initrd.img" "$LAB_FIRST_CPIO" > initrd-first.img
+	first_ird=$run/initrd-first.img
+fi
+
 mem_mb=$(numfmt --from=iec "${MEM}" | awk '{print int($1/1048576)}')
 truncate -s $(( (mem_mb + 64) * 1048576 )) raw.img
 truncate -s $(( (mem_mb / 2 + 256) * 1048576 )) out.ext4
@@ -77,7 +86,7 @@ fi
 append="console=ttyS0 lab=first lab.fill=${LAB_FILL:-60} crashkernel=${LAB_CRASHKERNEL:-256M} panic=10 ${LAB_APPEND:-}"
 qemu=(qemu-system-x86_64 "${accel[@]}" -smp "${LAB_SMP:-2}" -m "$MEM" -nodefaults -display none
 	-no-reboot -serial file:console.log
-	-kernel "$kd/boot/vmlinuz-$rel" -initrd "$ird/initrd.img" -append "$append"
+	-kernel "$kd/boot/vmlinuz-$rel" -initrd "$first_ird" -append "$append"
 	-drive file=raw.img,format=raw,if=none,id=d0,cache=unsafe,discard=unmap,detect-zeroes=unmap
 	-device virtio-blk-pci,drive=d0,serial=rawdump
 	-drive file=out.ext4,format=raw,if=none,id=d1,cache=unsafe
@@ -143,7 +152,8 @@ for f in dump-d31.lzo makedumpfile.log dmesg.txt coresift-d31.lzo coresift.log \
 done
 [ -s dump-d31.lzo ] && rm -f out.ext4
 rm -rf initramfs
-echo "$(lab_run_stamp)${CORESIFT_BIN:+ coresift}" > stamp
+rm -f initrd-first.img
+echo "$(lab_run_stamp)${CORESIFT_BIN:+ coresift}${LAB_FIRST_CPIO:+ first-cpio}" > stamp
 ls -la --block-size=1 | tee -a timings.txt
 du -h vmcore 2>/dev/null | sed 's/^/  allocated on disk: /' | tee -a timings.txt
 [ "$ok" = 1 ] && echo "realdump: OK" || { echo "realdump: FAILED (see $run/console.txt)"; exit 1; }
