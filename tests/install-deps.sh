@@ -6,14 +6,15 @@
 #   build  compiler, autotools, the optional codec libraries, libelf, mandoc
 #   lab    QEMU, busybox, kexec-tools and the oracles: makedumpfile, crash,
 #          drgn and libkdumpfile (Debian's python3 bindings); openssh-server
-#          and openssh-client for tests/ssh.test
+#          and openssh-client for tests/ssh.test; nfs-ganesha and its VFS
+#          backend for tests/real/nfs.test (a userspace NFS server)
 set -eu
 what=${1:-all}
 build="build-essential autoconf automake pkg-config libelf-dev zlib1g-dev
 	liblzo2-dev libsnappy-dev libzstd-dev mandoc python3"
 lab="qemu-system-x86 busybox-static kexec-tools makedumpfile crash cpio
 	e2fsprogs bc xz-utils zstd time python3-drgn python3-libkdumpfile
-	openssh-server openssh-client"
+	openssh-server openssh-client nfs-ganesha nfs-ganesha-vfs"
 case "$what" in
 build) pkgs=$build ;;
 lab) pkgs=$lab ;;

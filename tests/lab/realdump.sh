@@ -17,6 +17,9 @@
 #   CORESIFT_BIN=PATH   put this coresift into the capture initramfs (private
 #                       image built for this run); the capture kernel runs it
 #                       after makedumpfile
+#   LAB_INITRAMFS=DIR   boot DIR/initrd.img as it is (an image made elsewhere,
+#                       e.g. nfs-initramfs.sh); CORESIFT_BIN is then ignored
+#   LAB_QEMU_ARGS="..." extra QEMU arguments (split on blanks), e.g. a NIC
 #   LAB_FIRST_CPIO=FILE append this (compressed) cpio archive to the first
 #                       kernel's initramfs only (a private copy), e.g. the
 #                       kdump initrd where --estimate looks for it
@@ -53,7 +56,9 @@ run=${LAB_RUN_DIR:-$LAB_DATA/runs/$rel/${LAB_RUN_NAME:-real-$MEM}}
 rm -rf "$run"
 mkdir -p "$run"
 cd "$run"
-if [ -n "${CORESIFT_BIN:-}" ]; then
+if [ -n "${LAB_INITRAMFS:-}" ]; then
+	ird=$LAB_INITRAMFS
+elif [ -n "${CORESIFT_BIN:-}" ]; then
 	# private initramfs with this coresift binary; removed after the run
 	ird="$run/initramfs"
 	"$LAB/mkinitramfs.sh" "$rel" "$ird" >/dev/null
@@ -90,7 +95,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -smp "${LAB_SMP:-2}" -m "$MEM" -nodefault
 	-drive file=raw.img,format=raw,if=none,id=d0,cache=unsafe,discard=unmap,detect-zeroes=unmap
 	-device virtio-blk-pci,drive=d0,serial=rawdump
 	-drive file=out.ext4,format=raw,if=none,id=d1,cache=unsafe
-	-device virtio-blk-pci,drive=d1,serial=outfs)
+	-device virtio-blk-pci,drive=d1,serial=outfs ${LAB_QEMU_ARGS:-})
 printf '%q ' "${qemu[@]}" > qemu-cmdline.txt
 echo >> qemu-cmdline.txt
 
@@ -151,7 +156,7 @@ for f in dump-d31.lzo makedumpfile.log dmesg.txt coresift-d31.lzo coresift.log \
 	[ -s "${f#first/}" ] || rm -f "${f#first/}"
 done
 [ -s dump-d31.lzo ] && rm -f out.ext4
-rm -rf initramfs
+[ -n "${LAB_INITRAMFS:-}" ] || rm -rf initramfs
 rm -f initrd-first.img
 echo "$(lab_run_stamp)${CORESIFT_BIN:+ coresift}${LAB_FIRST_CPIO:+ first-cpio}" > stamp
 ls -la --block-size=1 | tee -a timings.txt
