@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -316,6 +317,13 @@ int main(int argc, char **argv)
 	int rc = EXIT_OK;
 
 	cs_err_clear(&err);
+	/* No transparent huge pages for this process: with THP "always" (the
+	 * Debian kernels' default) a huge page could land in the adjacent
+	 * anonymous buffers of a dump (slots, writer cache, bitmaps) and add up
+	 * to 2 MiB in a capture kernel that may have little memory, depending on
+	 * where ASLR put them; --estimate's memory model assumes 4 KiB pages.
+	 * Best effort: kernels before 3.15 lack the option. */
+	(void)prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	st = cs_options_parse(&o, argc, argv, &err);
 	if (st != CS_OK) {
 		fprintf(stderr, "%s: %s\n", argc > 0 ? o.progname : "coresift", err.msg);
