@@ -60,12 +60,17 @@
 #define WRITER_DESC_WINDOW	(4096u * 24)	/* descriptor window */
 #define WRITER_RANK_SHIFT	12
 #define MEMMAP_BATCH		513u		/* struct pages read at once */
-/* Anonymous memory a dump holds beyond its buffers and codec contexts:
- * worker thread stacks and libc state, the plan's and the page order's
- * small tables, stdio.  Measured on the host: a 1-thread -d 31 -l dump of
- * the 1 GiB 6.1 lab vmcore holds 712 KiB of anonymous memory when it exits
- * (its buffers freed), 424 KiB more than this run at start. */
-#define RSS_DUMP_ANON_KIB	512u
+/* What a dump has resident besides the buffers and contexts rss_model()
+ * computes: the binary's and libraries' pages it runs (mapped by the capture
+ * kernel from its initramfs, with fault-around), libc's and the threads'
+ * stacks and state, the small tables of the plan and the page order.  Peak
+ * RSS minus the computed buffers and context, 1-thread -d 31 dumps in the lab
+ * capture kernels with THP off for the process (collector/main.c): 3515-3702
+ * KiB over 10 dumps (6.1 1 GiB and 4 GiB, 6.12 1 GiB; lzo and zstd).  This
+ * run's own resident size is no guide: it runs in the first kernel, usually
+ * from a disk file system, and touches every codec (measured 3.1-3.8 MiB of
+ * file pages at its end in the lab's first kernels for the same ~3.6 MiB). */
+#define RSS_DUMP_BASE_KIB	3584u
 
 /* Resident memory one codec context adds to a dump, in KiB: measured as the
  * peak RSS of 1-thread -d 31 dumps with the codec minus the uncompressed one
@@ -92,37 +97,6 @@ static unsigned long ctx_kib(const struct cs_codec *c)
 #define CK_INITRD_RATIO		4u	/* unpacked / file size when not gzip */
 #define CK_IO_MIB		16u	/* page cache for writing the dump */
 #define CK_MARGIN_PCT		20u
-
-unsigned long cs_rss_now_kib(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long size, res = 0;
-	long ps = sysconf(_SC_PAGESIZE);
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "%lu %lu", &size, &res) != 2)
-		res = 0;
-	fclose(f);
-	return ps > 0 ? res * (unsigned long)ps / KIB : 0;
-}
-
-/* RssAnon, RssFile and RssShmem of this process (/proc/self/status), KiB */
-static void rss_parts(unsigned long kib[3])
-{
-	static const char *const key[3] = { "RssAnon:", "RssFile:", "RssShmem:" };
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[128];
-
-	kib[0] = kib[1] = kib[2] = 0;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		for (int i = 0; i < 3; i++)
-			if (strncmp(line, key[i], strlen(key[i])) == 0)
-				kib[i] = strtoul(line + strlen(key[i]), NULL, 10);
-	fclose(f);
-}
 
 static double now_s(void)
 {
@@ -327,8 +301,6 @@ struct est {
 	struct est_level lv[EST_NLEVEL];
 	unsigned int nlevel;
 	unsigned int threads;		/* assumed in the capture kernel */
-	unsigned long base_kib;		/* see rss_model() */
-	unsigned long rss_start[3], rss_end[3];	/* RssAnon, RssFile, RssShmem */
 	uint8_t *page;
 	struct ck_model ck;
 };
@@ -346,18 +318,11 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
 }
 
 /* Peak resident memory of a dump of this machine with codec @ci on
- * e->threads threads, in KiB:
- *  - the baseline e->base_kib, measured by this run in this kernel: its
- *    anonymous memory at start (libc, relocated data, stack: what any run has
- *    before it allocates) + its file and shmem pages at the end, after it has
- *    read the input and run every codec (the binary's and libraries' code as
- *    this kernel maps it: fault-around, the file system it runs from);
- *  - RSS_DUMP_ANON_KIB of small allocations and thread stacks;
- *  - both bitmaps of max_pfn bits, the kdump writer's rank table, data
- *    cache, descriptor window and header block, the mem_map batch, the
- *    pipeline's slots (2 per thread + 2, each 64 pages of the codec's bound)
- *    and per-thread page buffers;
- *  - one measured codec context per thread (ctx_kib()). */
+ * e->threads threads, in KiB: RSS_DUMP_BASE_KIB + both bitmaps of max_pfn
+ * bits, the kdump writer's rank table, data cache, descriptor window and
+ * header block, the mem_map batch, the pipeline's slots (2 per thread + 2,
+ * each 64 pages of the codec's bound) and per-thread page buffers, and one
+ * measured codec context per thread (ctx_kib()). */
 static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned int ci)
 {
 	const struct cs_codec *c = e->c[ci].codec;
@@ -373,7 +338,7 @@ static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned
 	b += MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
 	b += (2 * n + 2) * PIPE_BATCH_PAGES * stride;
 	b += n * PIPE_BATCH_PAGES * bs;
-	return e->base_kib + RSS_DUMP_ANON_KIB + (unsigned long)div_up(b, KIB) + n * e->c[ci].ctx_kib;
+	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(b, KIB) + n * e->c[ci].ctx_kib;
 }
 
 static enum cs_status codecs_init(struct est *e, struct cs_err *err)
@@ -725,12 +690,9 @@ static void print_json(const struct est *e, FILE *f)
 {
 	fprintf(f, "{\"input\": \"%s\", \"kernel\": \"%s\", \"page_size\": %u, \"max_pfn\": %" PRIu64
 		", \"crash_kernel_bytes_left_out\": %" PRIu64 ", \"sample_pages\": %u, \"threads\": %u"
-		", \"base_rss_kib\": %lu, \"rss_start_kib\": [%lu, %lu, %lu], \"rss_end_kib\": [%lu, %lu, %lu]"
-		", \"levels\": [",
+		", \"base_rss_kib\": %u, \"levels\": [",
 		e->l.kcore ? "/proc/kcore" : "file", e->l.k.vi.osrelease, e->l.vc.page_size,
-		e->l.vc.max_pfn, e->l.crash_bytes, EST_SAMPLE, e->threads, e->base_kib,
-		e->rss_start[0], e->rss_start[1], e->rss_start[2], e->rss_end[0], e->rss_end[1],
-		e->rss_end[2]);
+		e->l.vc.max_pfn, e->l.crash_bytes, EST_SAMPLE, e->threads, RSS_DUMP_BASE_KIB);
 	for (unsigned int l = 0; l < e->nlevel; l++) {
 		const struct est_level *lv = &e->lv[l];
 
@@ -795,7 +757,6 @@ enum cs_status cs_estimate_main(const struct cs_options *o)
 		return CS_NOMEM;
 	}
 	e->o = o;
-	rss_parts(e->rss_start);
 	e->threads = o->num_threads ? o->num_threads : 1;
 	if (o->level_given && o->levels[0] != 1 && o->levels[0] != CS_DL_MAX)
 		want[nwant++] = o->levels[0];
@@ -812,10 +773,6 @@ enum cs_status cs_estimate_main(const struct cs_options *o)
 		e->nlevel++;
 		st = estimate_level(e, &e->lv[i], &err);
 	}
-	rss_parts(e->rss_end);
-	e->base_kib = e->rss_start[0] + e->rss_end[1] + e->rss_end[2];
-	if (!e->rss_end[1] && !e->rss_end[2])	/* no Rss* lines (before 4.5) */
-		e->base_kib = cs_rss_now_kib();
 	for (unsigned int l = 0; st == CS_OK && l < e->nlevel; l++)
 		for (unsigned int i = 0; i < e->ncodec; i++)
 			e->lv[l].rss_kib[i] = rss_model(e, e->lv[l].max_mapnr, i);

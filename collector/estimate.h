@@ -15,7 +15,4 @@ enum cs_status cs_mem_usage_main(const struct cs_options *o);
 /* --estimate VMCORE: predicted dump sizes, times, peak memory, crashkernel=. */
 enum cs_status cs_estimate_main(const struct cs_options *o);
 
-/* Resident set of this process now, in KiB (/proc/self/statm); 0 if unknown. */
-unsigned long cs_rss_now_kib(void);
-
 #endif
