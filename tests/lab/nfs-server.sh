@@ -7,12 +7,15 @@
 #       NFSv4 path PSEUDO on 127.0.0.1:PORT; config, log, pid and recovery
 #       files live in STATE; returns once the server listens
 #   nfs-server.sh stop STATE [SIGNAL]   stop it (default TERM; KILL = a crash)
+# Environment: NFS_GRACE=SECONDS  keep NFSv4's grace period (that long) instead
+#   of none: a server restarted with the same STATE then lets clients reclaim
+#   their open files (the client records live in STATE/recovery).
 #
 # Why ganesha: the kernel's nfsd needs a kernel with NFSD and the nfsd
 # filesystem, which a sandbox host may lack (Debian 12 has no unfs3).  NFSv4
 # only: one TCP port, no rpcbind, mountd, statd or NLM, so it runs beside
-# anything else on the machine; no grace period, so a fresh server accepts
-# OPEN at once; root not squashed (the capture kernel writes as root).
+# anything else on the machine; no grace period by default, so a fresh server
+# accepts OPEN at once; root not squashed (the capture kernel writes as root).
 set -euo pipefail
 cmd=${1:-}
 state=${2:-}
@@ -36,7 +39,8 @@ NFS_CORE_PARAM {
 	Enable_UDP = false;
 }
 NFSV4 {
-	Graceless = true;
+	Graceless = $([ -n "${NFS_GRACE:-}" ] && echo false || echo true);
+	Grace_Period = ${NFS_GRACE:-90};
 	Lease_Lifetime = 10;
 	RecoveryBackend = fs;
 	RecoveryRoot = "$state/recovery";
@@ -61,6 +65,8 @@ EXPORT {
 EOF
 		id=$((id + 1))
 	done
+	# a restart keeps the previous log beside the new one
+	[ -s "$state/ganesha.log" ] && cat "$state/ganesha.log" >> "$state/ganesha.log.prev"
 	: > "$state/ganesha.log"
 	# -F: stay in the foreground (of this background job), so $! is the server
 	ganesha.nfsd -F -f "$conf" -L "$state/ganesha.log" -p "$state/ganesha.pid" -N NIV_EVENT \
