@@ -3,8 +3,10 @@
 
 #include "collector/rearrange.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/io.h"
 
@@ -96,13 +98,19 @@ enum cs_status cs_rearrange(int in_fd, const char *in_name, struct cs_target *t,
 enum cs_status cs_rearrange_mark_incomplete(struct cs_target *t, struct cs_err *err)
 {
 	uint8_t sig[8], status[4];
+	/* the target's fd may be write-only (NFS, see target.c): read the
+	 * header through a descriptor of our own */
+	int rfd = t->tmp_path ? open(t->tmp_path, O_RDONLY | O_CLOEXEC) : -1;
+	int fd = rfd >= 0 ? rfd : t->fd;
+	int have = cs_pread_all(fd, sig, sizeof(sig), 0, t->tmp_path ? t->tmp_path : "dumpfile",
+				err) == CS_OK &&
+		   memcmp(sig, "KDUMP   ", 8) == 0 &&
+		   cs_pread_all(fd, status, sizeof(status), KDUMP_STATUS_OFF, "dumpfile", err) == CS_OK;
 
-	if (cs_pread_all(t->fd, sig, sizeof(sig), 0, t->tmp_path ? t->tmp_path : "dumpfile", err) != CS_OK)
-		return CS_OK;	/* not even a header: nothing to flag */
-	if (memcmp(sig, "KDUMP   ", 8) != 0)
-		return CS_OK;
-	if (cs_pread_all(t->fd, status, sizeof(status), KDUMP_STATUS_OFF, "dumpfile", err) != CS_OK)
-		return CS_OK;
+	if (rfd >= 0)
+		close(rfd);
+	if (!have)
+		return CS_OK;	/* not even a kdump header: nothing to flag */
 	cs_put_le32(status, cs_get_le32(status) | KDUMP_INCOMPLETE_FLAG);
 	return cs_write_all(t->fd, status, sizeof(status), KDUMP_STATUS_OFF, "dumpfile header", err);
 }

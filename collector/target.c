@@ -11,7 +11,12 @@
  * server surfaces later, at writeback, after the writers have already
  * counted those bytes as on disk and pointed descriptors at them; a dump cut
  * short then claims pages it does not hold (crash fails on it).  Synchronous
- * writes make every failure land on the write that caused it.
+ * writes make every failure land on the write that caused it.  The file is
+ * also write-only there: a write that covers part of a page not in the
+ * client's cache then needs no READ of that page from the server (Linux
+ * reads it first only when the file is open for reading); Debian 12's
+ * nfs-ganesha 4.3 answers those reads from a 6.12 client over NFSv4.2 in a
+ * way that client turns into EIO (tests/lab/README.md, "Dumping onto NFS").
  *
  * An ssh target is a flattened stream whose fd is ours: the pipe into the
  * ssh client that target_ssh.c started.
@@ -93,7 +98,7 @@ enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int fo
 	}
 	/* reopen the file we created (O_DSYNC cannot be set with fcntl) */
 	if (deferred_write_errors(t->fd)) {
-		int fd = open(t->tmp_path, O_RDWR | O_CLOEXEC | O_DSYNC);
+		int fd = open(t->tmp_path, O_WRONLY | O_CLOEXEC | O_DSYNC);
 
 		if (fd < 0) {
 			cs_fail_errno(err, errno, "cannot reopen %s for synchronous writes",
