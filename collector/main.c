@@ -233,30 +233,38 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 	}
 }
 
-/* After a failure: keep what a full disk, -L or a signal left, flagged
- * incomplete; remove the output of any other failure. */
+/* After a failure: keep what a full disk, -L, a signal or a failed write
+ * (EIO from a lost NFS server...) left, flagged incomplete; remove the
+ * output of any other failure (bad input, a bug: nothing an analyst lacks).
+ * A dump whose incomplete flag cannot be written after a failed write stays
+ * under its temporary name, which says what it is. */
 static void salvage(struct run *r, enum cs_status st)
 {
-	int keep = (st == CS_NOSPACE || st == CS_INTERRUPTED) && r->w;
+	int io = r->have_target && r->target.kind == CS_TARGET_FILE && r->target.io_failed;
+	int keep = (st == CS_NOSPACE || st == CS_INTERRUPTED || io) && r->w ?
+			   CS_KEEP_RENAMED : CS_KEEP_NONE;
 
 	/* a stream stopped by a signal writes nothing more: it ends without
 	 * the terminator, which is how -R knows it is incomplete */
 	if (keep && st == CS_INTERRUPTED && (r->o->flat_out || cs_ssh_is_url(r->o->out_path)))
-		keep = 0;
+		keep = CS_KEEP_NONE;
 	if (keep) {
 		struct cs_err e2;
 
 		cs_err_clear(&e2);
 		if (r->wops->mark_incomplete(r->w, &e2) != CS_OK) {
 			fprintf(stderr, "%s: %s\n", r->o->progname, e2.msg);
-			keep = 0;
+			keep = io ? CS_KEEP_AS_TEMP : CS_KEEP_NONE;
 		}
 	}
 	if (r->have_target) {
 		cs_target_abort(&r->target, keep);
-		if (keep && r->target.path)
+		if (keep == CS_KEEP_RENAMED && r->target.path)
 			fprintf(stderr, "%s: the incomplete dump is kept in %s; it may still be analyzable.\n",
 				r->o->progname, r->target.path);
+		else if (keep == CS_KEEP_AS_TEMP)
+			fprintf(stderr, "%s: what was written is kept in %s, not flagged incomplete in its header\n",
+				r->o->progname, r->target.tmp_path);
 	}
 }
 

@@ -235,6 +235,8 @@ enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len
 	if (fits) {
 		if (t->kind == CS_TARGET_FILE) {
 			st = cs_write_all_stop(t->fd, buf, fits, off, t->stop, t->tmp_path, err);
+			if (st == CS_SYS || st == CS_NOSPACE)
+				t->io_failed = 1;
 		} else {
 			struct cs_flat_record r;
 
@@ -343,10 +345,14 @@ enum cs_status cs_target_commit(struct cs_target *t, struct cs_err *err)
 		return cs_fail(err, CS_SYS, "cannot write %s: ssh to %s %s", t->label,
 			       t->ssh_host, how);
 	}
-	if (fsync(t->fd) != 0)
+	if (fsync(t->fd) != 0) {
+		t->io_failed = 1;
 		return cs_fail_errno(err, errno, "cannot sync %s", t->tmp_path);
+	}
 	if (close(t->fd) != 0) {
+		/* the file stays (temporary name): its data may be whole */
 		t->fd = -1;
+		t->io_failed = 1;
 		return cs_fail_errno(err, errno, "cannot close %s", t->tmp_path);
 	}
 	t->fd = -1;
@@ -385,9 +391,9 @@ void cs_target_abort(struct cs_target *t, int keep_partial)
 	t->fd = -1;
 	if (!t->tmp_path)
 		return;
-	if (!keep_partial)
+	if (keep_partial == CS_KEEP_NONE)
 		unlink(t->tmp_path);
-	else
+	else if (keep_partial == CS_KEEP_RENAMED)
 		(void)move_into_place(t);	/* if that fails it stays as tmp_path */
 }
 

@@ -26,6 +26,9 @@ struct cs_target {
 	char *tmp_path;		/* temporary name while writing (file only) */
 	uint64_t limit;		/* -L: max bytes, 0 = none */
 	uint64_t written;	/* payload bytes handed to the target */
+	/* file only: a write, sync or close failed (EIO from a dead NFS
+	 * server, ENOSPC found late...): what was written is kept */
+	int io_failed;
 	int force;		/* -f: replace an existing final file */
 	/* the run's stop flag (set by SIGINT/SIGTERM) or NULL: a write
 	 * blocked on a pipe nobody reads ends when it is set */
@@ -60,10 +63,12 @@ enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len
 
 /* Success: fsync + rename to the final name / write the flat terminator. */
 enum cs_status cs_target_commit(struct cs_target *t, struct cs_err *err);
-/* Failure: keep what was written (renamed to the final name when @keep_partial,
- * else removed); never allocates.  A flattened stream just stops (no
+/* Failure: keep what was written (renamed to the final name when @keep_partial
+ * is CS_KEEP_RENAMED, left under the temporary name when CS_KEEP_AS_TEMP, else
+ * removed); never allocates.  A flattened stream just stops (no
  * terminator: readers see it is truncated); for ssh the pipe is closed and
  * the client waited for (SIGTERM after a bounded wait). */
+enum { CS_KEEP_NONE, CS_KEEP_RENAMED, CS_KEEP_AS_TEMP };
 void cs_target_abort(struct cs_target *t, int keep_partial);
 /* Frees the names; a file target neither committed nor aborted is aborted
  * without keeping the partial file.  The flattened target's fd is the

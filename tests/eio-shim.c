@@ -1,0 +1,69 @@
+/* eio-shim.c - LD_PRELOAD library for tests/eio.test: makes pwrite() to one
+ * file fail with EIO, as a dead NFS server or a failing disk does.
+ *
+ *   CS_EIO_PATH   a substring of the file's path (/proc/self/fd/N)
+ *   CS_EIO_AFTER  bytes that are written normally first; after the first
+ *                 failure every write to the file fails (a dead target)
+ *   CS_EIO_ONCE   when non-empty, only the first write past that point fails
+ *                 (a transient error: the header can still be rewritten)
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
+
+static atomic_ullong written;
+static atomic_int failed;
+
+static int target_fd(int fd)
+{
+	const char *want = getenv("CS_EIO_PATH");
+	char link[64], path[4096];
+	ssize_t n;
+
+	if (!want || !*want)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return 0;
+	path[n] = '\0';
+	return strstr(path, want) != NULL;
+}
+
+static ssize_t shim(pwrite_fn real, int fd, const void *buf, size_t len, off_t off)
+{
+	const char *after = getenv("CS_EIO_AFTER"), *once = getenv("CS_EIO_ONCE");
+
+	if (after && target_fd(fd)) {
+		unsigned long long limit = strtoull(after, NULL, 0);
+
+		int dead = atomic_load(&failed) && !(once && *once);
+
+		if (dead || (atomic_load(&written) + len > limit &&
+			     !(once && *once && atomic_load(&failed)))) {
+			atomic_store(&failed, 1);
+			errno = EIO;
+			return -1;
+		}
+		atomic_fetch_add(&written, len);
+	}
+	return real(fd, buf, len, off);
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return shim((pwrite_fn)dlsym(RTLD_NEXT, "pwrite"), fd, buf, len, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	return shim((pwrite_fn)dlsym(RTLD_NEXT, "pwrite64"), fd, buf, len, off);
+}
