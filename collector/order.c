@@ -19,6 +19,8 @@
 
 #define CHUNK_PFNS	1024u			/* top-down pass: 4 MiB steps */
 #define PTR_SPAN	0x3000ull		/* a pointed-to object: task_struct ~10 KiB */
+#define SCAN_PAGES	16u			/* pages read at once for a pointer scan */
+#define SEEN_SLOTS	1024u			/* pointer scan: recent pfns, for repeats */
 /* offsetof(struct elf_prstatus, pr_reg): the same on every 64-bit Linux */
 #define PRSTATUS_REGS	112
 
@@ -45,7 +47,7 @@ struct cs_order {
 	enum cs_status oom;	/* CS_NOMEM once an allocation failed */
 
 	struct cs_arch_regions reg;	/* where the arch keeps things */
-	uint8_t *tbl;		/* one page: stack and pointer scans */
+	uint8_t *tbl;		/* SCAN_PAGES pages: stack and pointer scans */
 	uint64_t walk_budget;	/* table pages a walk may still read: a tree
 				 * needs far fewer than 1/64 of RAM; this only
 				 * stops a damaged (looping) one */
@@ -386,28 +388,57 @@ static void add_printk_ring(struct cs_order *o)
 		add_virt(o, data, 1ull << (bits & 0xffffffff));
 }
 
-/* The direct-map pages that the pages of list[from, to) point to: for the
- * image's data that finds the per-cpu areas (__per_cpu_offset holds their
- * direct-map addresses on x86_64), the slab caches, the pid xarray roots... */
-static void add_pointed(struct cs_order *o, size_t from, size_t to)
+/* Words of one page that point into the direct map: their pages.  @seen
+ * drops repeats (most pointers of a page go to a few pages): the group
+ * would merge them anyway, but sorting half a million of them is most of
+ * the cost of finding the priorities. */
+static void scan_pointers(struct cs_order *o, const uint8_t *page, uint64_t *seen)
 {
 	uint64_t base = o->reg.direct_map, ps = o->page_size;
 	uint64_t top = base + o->plan->max_mapnr * ps;
+
+	for (size_t w = 0; w < ps; w += 8) {
+		uint64_t v = cs_get_le64(page + w), pfn, *slot;
+
+		if (v < base || v >= top)
+			continue;
+		pfn = (v - base) / ps;
+		slot = &seen[(pfn ^ (pfn >> 10)) & (SEEN_SLOTS - 1)];
+		if (*slot == pfn + 1)
+			continue;
+		*slot = pfn + 1;
+		add_range(o, pfn, pfn + 1);
+	}
+}
+
+/* The direct-map pages that the pages of list[from, to) point to: for the
+ * image's data that finds the per-cpu areas (__per_cpu_offset holds their
+ * direct-map addresses on x86_64), the slab caches, the pid xarray roots...
+ * Runs of kept pages are read SCAN_PAGES at a time; a run that cannot be
+ * read is read page by page, skipping the pages that fail. */
+static void add_pointed(struct cs_order *o, size_t from, size_t to)
+{
+	uint64_t ps = o->page_size, seen[SEEN_SLOTS];
 	struct cs_err ignored;
 
+	memset(seen, 0, sizeof(seen));
 	for (size_t r = from; r < to && !o->oom; r++) {
-		uint64_t end = o->list[r].end;
+		uint64_t end = o->list[r].end, p, q;
 
-		for (uint64_t p = next_kept(o->plan, o->list[r].start, end); p < end;
-		     p = next_kept(o->plan, p + 1, end)) {
-			if (cs_vmcore_read_phys(o->k->vc, p * ps, o->tbl, ps, &ignored) != CS_OK)
+		for (p = next_kept(o->plan, o->list[r].start, end); p < end;
+		     p = next_kept(o->plan, q, end)) {
+			/* [p, q): kept, consecutive, at most SCAN_PAGES */
+			for (q = p + 1; q < end && q - p < SCAN_PAGES && next_kept(o->plan, q, q + 1) == q;)
+				q++;
+			if (cs_vmcore_read_phys(o->k->vc, p * ps, o->tbl, (size_t)((q - p) * ps),
+						&ignored) == CS_OK) {
+				for (uint64_t i = 0; i < q - p; i++)
+					scan_pointers(o, o->tbl + i * ps, seen);
 				continue;
-			for (size_t w = 0; w < ps; w += 8) {
-				uint64_t v = cs_get_le64(o->tbl + w);
-
-				if (v >= base && v < top)
-					add_range(o, (v - base) / ps, (v - base) / ps + 1);
 			}
+			for (uint64_t i = p; i < q; i++)
+				if (cs_vmcore_read_phys(o->k->vc, i * ps, o->tbl, ps, &ignored) == CS_OK)
+					scan_pointers(o, o->tbl, seen);
 		}
 	}
 }
@@ -490,7 +521,7 @@ enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
 	o->plan = plan;
 	o->page_size = k->vc->page_size ? k->vc->page_size : 4096;
 	if (kind == CS_ORDER_ANALYST && o->page_size == 4096) {
-		o->tbl = malloc(o->page_size);
+		o->tbl = malloc(SCAN_PAGES * o->page_size);
 		if (!o->tbl) {
 			free(o);
 			return cs_fail_nomem(err);
