@@ -33,7 +33,10 @@ range PFN[-PFN] is inclusive)
   qemu              QEMU dump-guest-memory layout: one section header right after
                     the ELF header, program headers after it (e_phoff != 64)
   data PFNS KIND    page contents: zero | byte:0xNN | random[:SEED] | text:WORDS
-                    (text repeats WORDS to fill the page)
+                    (text repeats WORDS to fill the page) | pool[:SEED] (kernel-like
+                    data: 64-byte objects of pointers, small integers, zeros and
+                    random bytes, 64 distinct pages cycled by pfn; written in bulk
+                    at write time, so any size is cheap)
   pagedefault F=V.. fields applied to the struct page of every pfn of every present
                     section before any 'page' line (materializes the whole mem_map)
   page PFNS F=V ..  struct page contents of each pfn in PFNS.  Fields (written at the
@@ -51,6 +54,30 @@ range PFN[-PFN] is inclusive)
                       dtor=   compound destructor byte of a first tail page
                               (<=6.5 only; 6.6+ has none)
                       @OFF:SIZE=V   raw little-endian SIZE-byte value at OFF
+  mm KIND PFNS [order=N] [step=S]
+                    realistic struct pages in bulk, for mem_maps of any size (styles
+                    5.10 6.1 6.2; field values as a Debian 6.1 kernel leaves them:
+                    zone and last_cpupid bits in flags, lru pointing to itself,
+                    _mapcount -1).  KIND:
+                      free      buddy blocks, largest aligned order <= N (default 10)
+                                that fits: head PageBuddy (-129), private=order,
+                                lru linked head to head; tails refcount 0
+                      kernel    allocated kernel page (refcount 1)
+                      reserved  PG_reserved (memblock, kernel image, holes)
+                      slab      PG_slab, slab_cache in mapping; order N>0: compound
+                                (PG_head, tails with compound_head, first tail's
+                                dtor/order)
+                      cache     file page cache on the LRU (mapping = address_space)
+                      private   the same with PG_private (buffer heads)
+                      anon      anonymous: mapping = anon_vma|1, mapped once
+                    step=S: blocks of 2^N pages (N default 0, free: 10) every S pages.
+                    With any mm line the whole mem_map is written (64 bytes per 4 KiB
+                    page, dense: 16 GiB at 1 TiB) section by section; pfns no mm line
+                    names are 'kernel', the generator's own memory and non-RAM pfns
+                    of present sections 'reserved'.  Later lines win; contiguous free
+                    ranges are cut around later lines and generator memory and laid
+                    out in aligned blocks the way memblock frees them.  'page' lines
+                    apply on top.  FACTS gets mm_free (free pages laid out).
   vi KEY=VALUE      add or replace a VMCOREINFO line;  vi -KEY  removes one
   novmcoreinfo      no VMCOREINFO note at all
   badnote           append a note whose descsz (0xfffffff0) overruns the PT_NOTE
@@ -100,8 +127,10 @@ Physical memory the generator uses itself (page tables, mem_section, vmemmap
 backing) is listed in FACTS as meta_pfns and vmemmap_backing; do not put
 'data' there.
 """
+import bisect
 import codecs
 import os
+from array import array
 import random
 import struct
 import sys
@@ -130,6 +159,53 @@ def pfns(s):
         a, b = s.split('-', 1)
         return range(num(a), num(b) + 1)
     return range(num(s), num(s) + 1)
+
+
+MM_KINDS = ('free', 'kernel', 'reserved', 'slab', 'cache', 'private', 'anon')
+
+
+def zone_flags(pfn):
+    """page->flags above the page-flag bits, as a Debian 6.1 x86_64 kernel sets them
+    (sparse vmemmap: no section bits; node 0; ZONES_PGOFF 51; last_cpupid all ones in
+    bits 30-50): DMA below 16M, DMA32 below 4G, Normal above."""
+    zone = 0 if pfn < 0x1000 else 1 if pfn < 0x100000 else 2
+    return zone << 51 | 0x1fffff << 30
+
+
+ZONE_CUTS = (0x1000, 0x100000)
+
+
+def iv_merge(ivs):
+    out = []
+    for a, b in sorted(tuple(x) for x in ivs):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        elif a < b:
+            out.append([a, b])
+    return out
+
+
+def iv_subtract(ivs, cuts):
+    """[a, b) intervals minus the cuts."""
+    cuts = iv_merge(cuts)
+    out = []
+    for a, b in ivs:
+        i = bisect.bisect_right(cuts, [a, 1 << 64]) - 1
+        i = max(i, 0)
+        while a < b and i < len(cuts):
+            c, d = cuts[i]
+            if d <= a:
+                i += 1
+                continue
+            if c >= b:
+                break
+            if c > a:
+                out.append((a, c))
+            a = max(a, d)
+            i += 1
+        if a < b:
+            out.append((a, b))
+    return out
 
 
 STYLE_ORDER = ['5.10', '6.1', '6.2', '6.3', '6.6', '6.9', '6.10', '6.12', '6.16', '7.1']
@@ -223,6 +299,9 @@ class Gen:
         self.data = []
         self.pagedefault = None
         self.pages = []
+        self.mm = []              # (kind, first, end, order, step), pfns [first, end)
+        self.bulkdata = []        # (first, end, seed) 'pool' data, written at write time
+        self.patches = {}         # section -> [(offset in its vmemmap chunk, bytes)]
         self.vi_set = []
         self.vi_drop = []
         self.no_vi = False
@@ -287,6 +366,18 @@ class Gen:
             self.pagedefault = a
         elif d == 'page':
             self.pages.append((pfns(a[0]), a[1:]))
+        elif d == 'mm':
+            if a[0] not in MM_KINDS:
+                raise ValueError('unknown mm kind (want %s)' % ' '.join(MM_KINDS))
+            r = pfns(a[1])
+            o = dict((k, num(v)) for k, v in (x.split('=', 1) for x in a[2:]))
+            if set(o) - {'order', 'step'}:
+                raise ValueError('unknown mm option (want order= step=)')
+            order = o.get('order', 10 if a[0] == 'free' else 0)
+            step = o.get('step', 0)
+            if not 0 <= order <= 10 or (step and step < 1 << order):
+                raise ValueError('order must be 0..10 and step >= 2^order')
+            self.mm.append((a[0], r.start, r.stop, order, step))
         elif d == 'vi':
             if a[0].startswith('-'):
                 self.vi_drop.append(a[0][1:])
@@ -418,7 +509,175 @@ class Gen:
             if k == 'tailof':
                 x = self.spage_va(x) | 1
             x &= (1 << (8 * size)) - 1
-            self.wphys(base + off, x.to_bytes(size, 'little'))
+            if self.mm:
+                self.patches.setdefault(pfn >> 15, []).append(
+                    ((pfn & 0x7fff) * 64 + off, x.to_bytes(size, 'little')))
+            else:
+                self.wphys(base + off, x.to_bytes(size, 'little'))
+
+    # ---- bulk mem_map (mm lines) ----
+    def owned(self, a, b):
+        """Does pfn range [a, b) touch generator memory?"""
+        i = bisect.bisect_left(self.gen_ranges, (b, 0))
+        return any(x < b and a < y for x, y in self.gen_ranges[max(0, i - 600):i])
+
+    def mm_plan(self, secs):
+        """Resolve the mm lines into runs; free ranges become aligned buddy blocks."""
+        ram = iv_merge([((s + PAGE - 1) // PAGE, e // PAGE) for s, e, f in self.ram])
+        present = iv_merge([(x << 15, (x + 1) << 15) for x in secs])
+        gen = [(a, b) for a, b in self.gen_ranges] + [(self.kphys // PAGE, self.kphys // PAGE + 1024)]
+        self.mm_res = iv_merge(gen + iv_subtract([tuple(x) for x in present], ram))
+        self.mm_other = []
+        free_runs = []
+        n = len(self.mm)
+        for i, (kind, a, b, order, step) in enumerate(self.mm):
+            if kind != 'free' or step:
+                self.mm_other.append((kind, a, b, order, step or 1 << order))
+                continue
+            cuts = list(self.mm_res)
+            for kind2, a2, b2, order2, step2 in self.mm[i + 1:]:
+                if not step2:
+                    cuts.append((a2, b2))
+                else:
+                    cuts += [(x, min(x + (1 << order2), b2)) for x in range(a2, b2, step2)]
+            ivs = iv_subtract(iv_subtract([(a, b)], cuts), iv_subtract([(0, 1 << 52)], ram))
+            for x, y in ivs:
+                while x < y:
+                    o = order
+                    while x & ((1 << o) - 1) or x + (1 << o) > y:
+                        o -= 1
+                    free_runs.append((x, o))
+                    x += 1 << o
+        # blocks of one order at a constant stride become one run (start, end, order, stride)
+        runs = []
+        for x, o in sorted(free_runs):
+            if runs and runs[-1][2] == o:
+                s, e, o2, st, c = runs[-1]
+                if (c == 1 and x - s <= 4 << o) or (c > 1 and x == s + c * st):
+                    runs[-1] = [s, x + (1 << o), o, x - s if c == 1 else st, c + 1]
+                    continue
+            runs.append([x, x + (1 << o), o, 1 << o, 1])
+        self.mm_free = {}        # section -> runs touching it
+        for r in runs:
+            for sec in range(r[0] >> 15, ((r[1] - 1) >> 15) + 1):
+                self.mm_free.setdefault(sec, []).append(tuple(r[:4]))
+        self.mm_free_pages = sum(r[4] << r[2] for r in runs)
+
+    def mm_fields(self, kind, order, j, step=0):
+        """qword values 0-7 of the struct page j pages into a block (0: head or a
+        plain page): an int, ('va', add) for vmemmap + pfn*64 + add, or ('idx', base)
+        for base + pfn - run start; q0 gets zone_flags() ORed in.  Values as a
+        Debian 6.1 vmcore shows them."""
+        po = self.page_offset
+        self_lru = ('va', 8)
+        if kind in ('kernel', 'reserved'):
+            return [0x1000 if kind == 'reserved' else 0, self_lru, self_lru, 0, 0, 0, 0x1ffffffff, 0]
+        if kind == 'free':
+            if j:                      # tail: refcount 0, _mapcount -1
+                return [0, self_lru, self_lru, 0, 0, 0, 0xffffffff, 0]
+            blk = 64 * (step or 1 << order)   # head: PageBuddy, private = order, on a free list
+            return [0, ('va', 8 + blk), ('va', 8 - blk), 0, 0, order, 0xffffff7f, 0]
+        if kind == 'slab':
+            if not j:                  # slab_list poisoned, slab_cache, counters
+                return [0x200 | (0x10000 if order else 0), 0, 0xdead000000000122, po + 0x2f7500,
+                        0, 0x80240024, 0x1ffffffff, 0]
+            # tail: compound_head; the first tail has dtor 1 (COMPOUND_PAGE_DTOR), the
+            # order, compound_mapcount -1 and compound_nr
+            first = j == 1
+            return [0, ('va', 1 - 64 * j), (0xffffffff00000000 | order << 8 | 1) if first else 0,
+                    (1 << order) << 32 if first else 0, 0, 0, 0xffffffff, 0]
+        lru = [('va', 8 - 64), ('va', 8 + 64)]
+        memcg = po + 0x14b000
+        if kind == 'anon':
+            return [0x80014] + lru + [(po + 0x16554e0) | 1, ('idx', 0x7fd7b0000), 0, 0x100000000, memcg]
+        return ([0x2016 if kind == 'private' else 0x16] + lru +
+                [po + 0x1949d98, ('idx', 0), po + 0x3000000 if kind == 'private' else 0, 0x1ffffffff, memcg])
+
+    def mm_put(self, arr, s0, x, y, j, step, fields):
+        """Write fields to pages x + j + k*step (k >= 0) inside [x, y) and the section."""
+        lo, hi = max(x, s0), min(y, s0 + 32768)
+        for zlo, zhi in self.zone_pieces(lo, hi):
+            k0 = max(0, -(-(zlo - x - j) // step))
+            p0 = x + j + k0 * step
+            if p0 >= zhi:
+                continue
+            cnt = (zhi - 1 - p0) // step + 1
+            z = zone_flags(p0)
+            i0, i1 = (p0 - s0) * 8, (p0 - s0 + (cnt - 1) * step) * 8 + 1
+            for q, v in enumerate(fields):
+                if q == 0:
+                    v |= z
+                if isinstance(v, int):
+                    vals = array('Q', [v]) * cnt
+                elif v[0] == 'va':
+                    b = self.vmemmap + p0 * 64 + v[1]
+                    vals = array('Q', range(b, b + cnt * step * 64, step * 64))
+                else:
+                    b = v[1] + p0 - x
+                    vals = array('Q', range(b, b + cnt * step, step))
+                arr[i0 + q:i1 + q:step * 8] = vals
+
+    @staticmethod
+    def zone_pieces(lo, hi):
+        cuts = [c for c in ZONE_CUTS if lo < c < hi]
+        edges = [lo] + cuts + [hi]
+        return [(edges[i], edges[i + 1]) for i in range(len(edges) - 1) if edges[i] < edges[i + 1]]
+
+    def mm_write(self, arr, s0, kind, x, y, order, step):
+        """Blocks of 2^order pages every step pages from x, clipped to [x, y)."""
+        n = 1 << order
+        if kind == 'free' or (kind == 'slab' and order):
+            if kind == 'free' and step == n:
+                self.mm_put(arr, s0, x, y, 0, 1, self.mm_fields(kind, order, 1))
+            else:
+                for j in range(1, n):
+                    self.mm_put(arr, s0, x, y, j, step, self.mm_fields(kind, order, j))
+            self.mm_put(arr, s0, x, y, 0, step, self.mm_fields(kind, order, 0, step))
+        elif step == n:
+            self.mm_put(arr, s0, x, y, 0, 1, self.mm_fields(kind, order, 0))
+        else:
+            for j in range(n):
+                self.mm_put(arr, s0, x, y, j, step, self.mm_fields(kind, order, 0))
+
+    def mm_section(self, sec):
+        """The 2 MiB of struct pages of one section."""
+        s0, s1 = sec << 15, (sec + 1) << 15
+        arr = array('Q', bytes(2 << 20))
+        self.mm_write(arr, s0, 'kernel', s0, s1, 0, 1)
+        for kind, x, y, order, step in self.mm_other:
+            if x < s1 and s0 < y:
+                self.mm_write(arr, s0, kind, x, y, order, step)
+        for x, y, o, st in self.mm_free.get(sec, ()):
+            self.mm_write(arr, s0, 'free', x, y, o, st)
+        i = max(0, bisect.bisect_right(self.mm_res, [s0, 1 << 64]) - 1)
+        while i < len(self.mm_res) and self.mm_res[i][0] < s1:
+            x, y = self.mm_res[i]
+            if y > s0:
+                self.mm_write(arr, s0, 'reserved', x, y, 0, 1)
+            i += 1
+        if sec in self.patches:
+            buf = bytearray(arr.tobytes())
+            for off, b in self.patches[sec]:
+                buf[off:off + len(b)] = b
+            return buf
+        return arr.tobytes()
+
+    @staticmethod
+    def pool_pages(seed):
+        """64 pages of kernel-like data: 64-byte objects of direct-map pointers and
+        small integers (40%), zeros (40%), random bytes (20%)."""
+        r = random.Random('pool/' + seed)
+        out = bytearray()
+        for _ in range(64 * PAGE // 64):
+            x = r.random()
+            if x < 0.4:
+                out += struct.pack('<8Q', *[0xffff8a2c80000000 + (r.getrandbits(24) << 6) if r.random() < 0.6
+                                            else r.getrandbits(12) for _ in range(8)])
+            elif x < 0.8:
+                out += bytes(64)
+            else:
+                out += r.randbytes(64)
+        return bytes(out)
 
     # ---- build ----
     def build(self):
@@ -486,7 +745,15 @@ class Gen:
             # base itself; low bits: PRESENT|HAS_MEM_MAP|ONLINE|EARLY
             self.wphys(rp - self.page_offset + i * 16, struct.pack('<Q', self.vmemmap | 0xf))
         # contents
+        self.gen_ranges = sorted([(p, p + 1) for p in self.meta] +
+                                 [(c // PAGE, c // PAGE + 512) for c in chunks])
         for rg, kind in self.data:
+            if kind == 'pool' or kind.startswith('pool:'):
+                if self.owned(rg.start, rg.stop):
+                    raise SystemExit('mkvmcore: data %#x-%#x collides with generator memory'
+                                     % (rg.start, rg.stop - 1))
+                self.bulkdata.append((rg.start, rg.stop, kind[5:] or '0'))
+                continue
             for pfn in rg:
                 if pfn in self.meta or any(pfn * PAGE >= c and pfn * PAGE < c + (2 << 20) for c in chunks):
                     raise SystemExit('mkvmcore: data at pfn %#x collides with generator memory' % pfn)
@@ -503,6 +770,12 @@ class Gen:
                     self.mem[pfn] = bytearray((w * (PAGE // len(w) + 1))[:PAGE])
                 else:
                     raise SystemExit('mkvmcore: unknown data kind ' + kind)
+        if self.mm:
+            if self.style not in ('5.10', '6.1', '6.2'):
+                raise SystemExit('mkvmcore: mm lines need kernel 5.10, 6.1 or 6.2 (got %s)' % self.style)
+            if self.pagedefault:
+                raise SystemExit('mkvmcore: mm and pagedefault do not mix')
+            self.mm_plan(secs)
         if self.pagedefault:
             for sec in secs:
                 for pfn in range(sec << 15, (sec + 1) << 15):
@@ -765,6 +1038,25 @@ class Gen:
                 fp.write(struct.pack('<IIQQQQIIQQ', 0, 0, 0, 0, 0, 0, 0, phnum, 0, 0))
             fp.write(ph)
             fp.write(notes)
+            fd = fp.fileno()
+
+            def wbulk(pa, buf):
+                for s, f, o in layout:
+                    lo, hi = max(pa, s), min(pa + len(buf), f)
+                    if lo < hi:
+                        os.pwrite(fd, memoryview(buf)[lo - pa:hi - pa], o + lo - s)
+            for a, b, seed in self.bulkdata:
+                pool = self.pool_pages(seed)
+                pool2 = pool * 2
+                x = a
+                while x < b:
+                    n = min(b - x, 64)
+                    r = x % 64
+                    wbulk(x * PAGE, pool2[r * PAGE:(r + n) * PAGE])
+                    x += n
+            if self.mm:
+                for sec, pa in sorted(self.vmm_backing.items()):
+                    wbulk(pa, self.mm_section(sec))
             for pfn in sorted(self.mem):
                 p = self.mem[pfn]
                 if not any(p):
@@ -786,6 +1078,7 @@ class Gen:
              ('nr_segments', str(len(self.ram))),
              ('max_pfn', '%#x' % max((e + PAGE - 1) // PAGE for s, e, f in self.ram)),
              ('meta_pfns', ' '.join('%#x' % p for p in self.meta)),
+             ('mm_free', str(self.mm_free_pages if self.mm else 0)),
              ('vmemmap_backing', ' '.join('%#x:%#x' % (s, p) for s, p in sorted(self.vmm_backing.items())))]
         with open(path, 'w') as fp:
             fp.writelines('%s=%s\n' % kv for kv in F)
