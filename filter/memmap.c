@@ -39,7 +39,8 @@
 
 #include "lib/io.h"
 
-#define CS_MM_BATCH 512
+#define CS_MM_BATCH 512		/* struct pages judged as one batch */
+#define CS_MM_READ (8 * CS_MM_BATCH)	/* struct pages read at once */
 /* low bits of section_mem_map that are flags, not address */
 #define CS_SECTION_FLAG_MASK 0x3fULL
 #define CS_SECTION_HAS_MEM_MAP 0x2ULL
@@ -59,7 +60,7 @@ struct mm_walk {
 	unsigned int level;
 	int check_head_ptr;	/* compound_head is a pointer (pre-7.1) */
 	int counting;		/* the first walk: count classes */
-	uint8_t *buf;		/* (CS_MM_BATCH + 1) struct pages */
+	uint8_t *buf;		/* (CS_MM_READ + 1) struct pages */
 	struct mm_block blk;
 	uint64_t max;		/* max_mapnr */
 	uint64_t pages_per_section;
@@ -207,48 +208,68 @@ static int any_present(const struct mm_walk *w, uint64_t start, uint64_t end)
 	return 0;
 }
 
-/* Walk pfns [start, end) of one section whose decoded mem_map is @map. */
+/* Walk pfns [start, end) of one section whose decoded mem_map is @map.
+ *
+ * Struct pages are read CS_MM_READ at a time (one pread instead of eight:
+ * the syscall, not the copy, is what a walk costs) but judged in batches of
+ * CS_MM_BATCH exactly as if each batch had been read alone: a batch without
+ * present pfns ends the current block, and when the large read fails each
+ * batch is read on its own, with the page-by-page salvage after that. */
 static void walk_section(struct mm_walk *w, uint64_t map, uint64_t start, uint64_t end)
 {
 	const struct cs_kernel *k = w->k;
 	unsigned int size = w->layout.size;
 
-	for (uint64_t b = start; b < end; b += CS_MM_BATCH) {
-		uint64_t n = end - b < CS_MM_BATCH ? end - b : CS_MM_BATCH;
-		uint64_t nread = n + (b + n < end);	/* one more for the last head's tail */
-		int ok;
+	for (uint64_t r0 = start; r0 < end; r0 += CS_MM_READ) {
+		uint64_t rn = end - r0 < CS_MM_READ ? end - r0 : CS_MM_READ;
+		uint64_t rread = rn + (r0 + rn < end);
+		int big = 0;
 
-		if (!any_present(w, b, b + n)) {
-			w->blk.end = 0;
-			continue;
-		}
-		ok = cs_kernel_read_virt(k, map + b * size, w->buf, nread * size, &w->scratch) == CS_OK;
-		if (!ok && nread > n) {
-			/* maybe only the extra page is missing */
-			nread = n;
-			ok = cs_kernel_read_virt(k, map + b * size, w->buf, n * size,
-						 &w->scratch) == CS_OK;
-		}
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t pfn = b + i;
-			const uint8_t *page = w->buf + i * size, *next = NULL;
+		if (any_present(w, r0, r0 + rn))
+			big = cs_kernel_read_virt(k, map + r0 * size, w->buf, rread * size,
+						  &w->scratch) == CS_OK;
+		for (uint64_t b = r0; b < r0 + rn; b += CS_MM_BATCH) {
+			uint64_t n = r0 + rn - b < CS_MM_BATCH ? r0 + rn - b : CS_MM_BATCH;
+			uint64_t nread = n + (b + n < end);	/* one more for the last head's tail */
+			uint8_t *buf = w->buf + (b - r0) * size;
+			int ok;
 
-			if (!bit_get(w, w->present, pfn))
+			if (!any_present(w, b, b + n)) {
+				w->blk.end = 0;
 				continue;
+			}
+			ok = big;
 			if (!ok) {
-				/* salvage what we can, one struct page at a time */
-				if (cs_kernel_read_virt(k, map + pfn * size, w->buf + i * size, size,
-							&w->scratch) != CS_OK)
-					page = NULL;
+				ok = cs_kernel_read_virt(k, map + b * size, buf, nread * size,
+							 &w->scratch) == CS_OK;
+				if (!ok && nread > n) {
+					/* maybe only the extra page is missing */
+					nread = n;
+					ok = cs_kernel_read_virt(k, map + b * size, buf, n * size,
+								 &w->scratch) == CS_OK;
+				}
 			}
-			if (page && i + 1 < nread) {
-				next = page + size;
-				if (!ok && cs_kernel_read_virt(k, map + (pfn + 1) * size,
-							       w->buf + (i + 1) * size, size,
-							       &w->scratch) != CS_OK)
-					next = NULL;
+			for (uint64_t i = 0; i < n; i++) {
+				uint64_t pfn = b + i;
+				const uint8_t *page = buf + i * size, *next = NULL;
+
+				if (!bit_get(w, w->present, pfn))
+					continue;
+				if (!ok) {
+					/* salvage what we can, one struct page at a time */
+					if (cs_kernel_read_virt(k, map + pfn * size, buf + i * size, size,
+								&w->scratch) != CS_OK)
+						page = NULL;
+				}
+				if (page && i + 1 < nread) {
+					next = page + size;
+					if (!ok && cs_kernel_read_virt(k, map + (pfn + 1) * size,
+								       buf + (i + 1) * size, size,
+								       &w->scratch) != CS_OK)
+						next = NULL;
+				}
+				classify_one(w, map, pfn, page, next, end);
 			}
-			classify_one(w, map, pfn, page, next, end);
 		}
 	}
 }
@@ -569,7 +590,7 @@ uint64_t cs_plan_memory(const struct cs_plan *p)
 		n += 2 * ((p->max_mapnr + 7) / 8);
 	if (!c->whole)
 		n += c->nslots * (2 * c->block_bytes + 2 * sizeof(uint64_t) + 1) +
-		     p->nblocks * sizeof(*c->block_slot) + (size_t)(CS_MM_BATCH + 1) * c->w.layout.size;
+		     p->nblocks * sizeof(*c->block_slot) + (size_t)(CS_MM_READ + 1) * c->w.layout.size;
 	return n + c->ccap * sizeof(*c->carry);
 }
 
@@ -692,7 +713,7 @@ enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel 
 	w->per_root = vi->have.len_mem_section && vi->len_mem_section == nr_sections
 			   ? 1 : page_size / ms_size;
 	w->nroots = (nr_sections + w->per_root - 1) / w->per_root;
-	w->buf = malloc((size_t)(CS_MM_BATCH + 1) * layout.size);
+	w->buf = malloc((size_t)(CS_MM_READ + 1) * layout.size);
 	if (!w->buf) {
 		st = cs_fail_nomem(err);
 		goto out;
