@@ -579,6 +579,12 @@ void cs_plan_view(const struct cs_plan *plan, uint64_t lo, uint64_t hi, struct c
 	view->kept_pages = rank_all(plan, hi) - view->lo_rank;
 }
 
+void cs_plan_walk_stats(const struct cs_plan *p, uint64_t *carried, uint64_t *rewalked)
+{
+	*carried = p->cache ? p->cache->ncarry : 0;
+	*rewalked = p->cache ? p->cache->walks : 0;
+}
+
 uint64_t cs_plan_memory(const struct cs_plan *p)
 {
 	const struct cs_plan_cache *c = p->cache;

@@ -126,6 +126,9 @@ static inline uint64_t cs_plan_block_kept(const struct cs_plan *p, uint64_t bloc
 {
 	return p->kept_before[block + 1] - p->kept_before[block];
 }
+/* Blocks that start inside an earlier block of pages (walk state saved),
+ * and blocks walked again since the plan was built (tests). */
+void cs_plan_walk_stats(const struct cs_plan *p, uint64_t *carried, uint64_t *rewalked);
 /* Bytes the plan holds (bitmaps, block summaries, walk state). */
 uint64_t cs_plan_memory(const struct cs_plan *p);
 

@@ -220,6 +220,13 @@ static int check_windows(const struct cs_kernel *k, const struct cs_plan *one, u
 		printf("windows: views of [0x%" PRIx64 ", 0x%" PRIx64 ") differ\n", lo, hi);
 		bad++;
 	}
+	{
+		uint64_t carried, rewalked;
+
+		cs_plan_walk_stats(&w, &carried, &rewalked);
+		printf("windows: %" PRIu64 " blocks start inside an earlier block, %" PRIu64
+		       " blocks walked again\n", carried, rewalked);
+	}
 	printf("windows: %" PRIu64 " differences, kept %" PRIu64 "\n", bad, w.kept_pages);
 	cs_plan_fini(&w);
 	return bad ? 1 : 0;
