@@ -94,6 +94,10 @@ struct cs_plan_cache {
 	struct carry *carry;
 	size_t ncarry, ccap;
 	uint64_t walks;		/* blocks walked again (tests, doc/memory.md) */
+	/* kept bits before each 4096-pfn piece of a block, per block (whole)
+	 * or per slot: a rank is then a popcount of at most 512 bytes */
+	uint32_t *sub;
+	unsigned int spb;	/* pieces per block */
 };
 
 static int bit_get(const struct mm_walk *w, const uint8_t *bm, uint64_t pfn)
@@ -391,6 +395,21 @@ static const struct mm_block *find_carry(const struct cs_plan_cache *c, uint64_t
 	return lo < c->ncarry && c->carry[lo].block == block ? &c->carry[lo].blk : NULL;
 }
 
+#define SUB_SHIFT 12
+
+static void fill_sub(uint32_t *sub, unsigned int spb, const uint8_t *keep, uint64_t nbits)
+{
+	uint64_t bytes = (nbits + 7) >> 3, n = 0;
+
+	for (unsigned int j = 0; j < spb; j++) {
+		uint64_t a = (uint64_t)j << (SUB_SHIFT - 3), e = a + ((uint64_t)1 << (SUB_SHIFT - 3));
+
+		sub[j] = (uint32_t)n;
+		if (a < bytes)
+			n += popcount_bm(keep + a, (e < bytes ? e : bytes) - a);
+	}
+}
+
 /* The slot to (re)use for block @b: its own, else the least recently used. */
 static size_t slot_for(const struct cs_plan *p, uint64_t b, int *hit)
 {
@@ -445,6 +464,7 @@ static size_t load_block(const struct cs_plan *p, uint64_t b, int need_keep)
 		walk_range(&c->w, start, end);
 		c->walks++;
 	}
+	fill_sub(c->sub + s * c->spb, c->spb, keep, end - start);
 	c->slot_keep[s] = 1;
 	return s;
 }
@@ -539,7 +559,7 @@ uint64_t cs_plan_next_kept(const struct cs_plan *p, uint64_t pfn, uint64_t limit
 /* kept pfns of the whole plan before @pfn */
 static uint64_t rank_all(const struct cs_plan *p, uint64_t pfn)
 {
-	uint64_t b, off, n;
+	uint64_t b, off, n, j;
 	const uint8_t *bm;
 
 	if (pfn >= p->max_mapnr)
@@ -550,7 +570,10 @@ static uint64_t rank_all(const struct cs_plan *p, uint64_t pfn)
 	if (!off || !cs_plan_block_kept(p, b))
 		return n;
 	bm = cs_plan_block_bits(p, b, CS_PLAN_KEEP, NULL);
-	n += popcount_bm(bm, off >> 3);
+	j = off >> SUB_SHIFT;
+	n += (p->cache->whole ? p->cache->sub + b * p->cache->spb
+			      : p->cache->sub + (p->cache->block_slot[b] - 1) * p->cache->spb)[j];
+	n += popcount_bm(bm + (j << (SUB_SHIFT - 3)), (off >> 3) - (j << (SUB_SHIFT - 3)));
 	if (off & 7)
 		n += (uint64_t)__builtin_popcount(bm[off >> 3] & ((1u << (off & 7)) - 1));
 	return n;
@@ -594,6 +617,7 @@ uint64_t cs_plan_memory(const struct cs_plan *p)
 		return 0;
 	if (c->whole && !c->borrowed)
 		n += 2 * ((p->max_mapnr + 7) / 8);
+	n += (c->whole ? p->nblocks : c->nslots) * c->spb * sizeof(*c->sub);
 	if (!c->whole)
 		n += c->nslots * (2 * c->block_bytes + 2 * sizeof(uint64_t) + 1) +
 		     p->nblocks * sizeof(*c->block_slot) + (size_t)(CS_MM_READ + 1) * c->w.layout.size;
@@ -610,6 +634,7 @@ static enum cs_status alloc_common(struct cs_plan *plan, unsigned int shift, str
 	plan->cache = calloc(1, sizeof(*plan->cache));
 	if (!plan->kept_before || !plan->cache)
 		return cs_fail_nomem(err);
+	plan->cache->spb = shift > SUB_SHIFT ? 1u << (shift - SUB_SHIFT) : 1;
 	return CS_OK;
 }
 
@@ -623,17 +648,25 @@ static uint64_t count_range(const uint8_t *bm, uint64_t s, uint64_t e)
 	return n;
 }
 
-/* prefix counts of the whole keep bitmap, per block */
-static void prefix_whole(struct cs_plan *plan, const uint8_t *keep)
+/* prefix counts of the whole keep bitmap, per block and per piece */
+static enum cs_status prefix_whole(struct cs_plan *plan, const uint8_t *keep, struct cs_err *err)
 {
+	struct cs_plan_cache *c = plan->cache;
 	uint64_t n = 0;
 
+	c->sub = malloc((plan->nblocks ? plan->nblocks : 1) * c->spb * sizeof(*c->sub));
+	if (!c->sub)
+		return cs_fail_nomem(err);
 	for (uint64_t b = 0; b < plan->nblocks; b++) {
+		uint64_t s = block_start(plan, b), e = block_end(plan, b);
+
 		plan->kept_before[b] = n;
-		n += count_range(keep, block_start(plan, b), block_end(plan, b));
+		n += count_range(keep, s, e);
+		fill_sub(c->sub + b * c->spb, c->spb, keep + (s >> 3), e - s);
 	}
 	plan->kept_before[plan->nblocks] = n;
 	plan->kept_pages = n;
+	return CS_OK;
 }
 
 enum cs_status cs_plan_from_bitmaps(struct cs_plan *plan, uint64_t max_mapnr,
@@ -653,7 +686,11 @@ enum cs_status cs_plan_from_bitmaps(struct cs_plan *plan, uint64_t max_mapnr,
 	plan->cache->present = (uint8_t *)present;
 	plan->cache->keep = (uint8_t *)keep;
 	plan->window_blocks = plan->nblocks;
-	prefix_whole(plan, keep);
+	st = prefix_whole(plan, keep, err);
+	if (st) {
+		cs_plan_fini(plan);
+		return st;
+	}
 	plan->present_pages = count_range(present, 0, max_mapnr);
 	return CS_OK;
 }
@@ -753,10 +790,9 @@ enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel 
 		w->counting = 1;
 		walk_range(w, 0, plan->max_mapnr);
 		plan->present_pages = popcount_bm(c->present, bytes);
-		prefix_whole(plan, c->keep);
+		st = prefix_whole(plan, c->keep, err);
 		free(w->buf);
 		w->buf = NULL;
-		st = CS_OK;
 		goto out;
 	}
 
@@ -767,9 +803,10 @@ enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel 
 	c->slot_block = malloc(c->nslots * sizeof(*c->slot_block));
 	c->slot_used = calloc(c->nslots, sizeof(*c->slot_used));
 	c->slot_keep = calloc(c->nslots, 1);
+	c->sub = malloc(c->nslots * c->spb * sizeof(*c->sub));
 	c->block_slot = calloc(plan->nblocks, sizeof(*c->block_slot));
 	if (!c->present || !c->keep || !c->slot_block || !c->slot_used || !c->slot_keep ||
-	    !c->block_slot) {
+	    !c->block_slot || !c->sub) {
 		st = cs_fail_nomem(err);
 		goto out;
 	}
@@ -804,6 +841,7 @@ enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel 
 		w->base = start;
 		w->counting = 1;
 		walk_range(w, start, end);
+		fill_sub(c->sub + s * c->spb, c->spb, keep, end - start);
 		c->slot_keep[s] = 1;
 		plan->present_pages += popcount_bm(pres, c->block_bytes);
 		plan->kept_before[b + 1] = plan->kept_before[b] + popcount_bm(keep, c->block_bytes);
@@ -833,6 +871,7 @@ void cs_plan_fini(struct cs_plan *plan)
 		free(c->slot_used);
 		free(c->block_slot);
 		free(c->carry);
+		free(c->sub);
 		free(c);
 	}
 	free(plan->kept_before);
