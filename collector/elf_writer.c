@@ -7,8 +7,9 @@
  *   page data, from a page-aligned offset, one segment after another
  *
  * Program headers must be on disk before the first page, so the PT_LOADs are
- * derived from the page plan alone (plan->keep, the 2nd bitmap before the
- * zero test).  Each input segment is cut into output segments that tile its
+ * derived from the page plan alone (its kept pfns, the 2nd bitmap before the
+ * zero test), found run by run with cs_plan_next_kept so that blocks
+ * without kept pfns cost nothing (filter/plan.h).  Each input segment is cut into output segments that tile its
  * physical range: a run of CUT_PAGES or more pfns that are not kept ends a
  * segment's file data (p_filesz) and the next kept pfn starts a new segment;
  * the run itself stays in the earlier segment's memory range (its own
@@ -299,11 +300,6 @@ static uint64_t elf_bytes(const struct cs_writer *w)
 	return w->bytes;
 }
 
-static int kept(const struct cs_plan *plan, uint64_t pfn)
-{
-	return pfn < plan->max_mapnr && cs_bit_test(plan->keep, pfn);
-}
-
 /* Cut input segment @in into output segments (see the top of the file).
  * With @out NULL only counts them.  Returns the number of segments. */
 static size_t cut_segment(const struct cs_segment *in, const struct cs_plan *plan,
@@ -312,20 +308,18 @@ static size_t cut_segment(const struct cs_segment *in, const struct cs_plan *pla
 	uint64_t end = in->phys + in->mem_size, fend = in->phys + in->file_size;
 	uint64_t start = in->phys;	/* current segment's start */
 	uint64_t data_end = start;	/* end of its last kept page */
-	uint64_t run = 0;		/* not-kept pfns since then */
 	size_t n = 0;
 
 	if (in->file_size) {
-		uint64_t last = (fend - 1) / ps;
+		uint64_t first = in->phys / ps, last = (fend - 1) / ps;
+		uint64_t after = first;	/* first pfn after the last kept one */
 
-		for (uint64_t pfn = in->phys / ps; pfn <= last; pfn++) {
+		for (uint64_t pfn = cs_plan_next_kept(plan, first, last + 1); pfn <= last;
+		     pfn = cs_plan_next_kept(plan, pfn + 1, last + 1)) {
 			uint64_t pa = pfn * ps > in->phys ? pfn * ps : in->phys;
 
-			if (!kept(plan, pfn)) {
-				run++;
-				continue;
-			}
-			if (run >= CUT_PAGES) {
+			/* pfn - after pfns were not kept since then */
+			if (pfn - after >= CUT_PAGES) {
 				if (out) {
 					out[n].phys = start;
 					out[n].memsz = pa - start;
@@ -335,7 +329,7 @@ static size_t cut_segment(const struct cs_segment *in, const struct cs_plan *pla
 				n++;
 				start = data_end = pa;
 			}
-			run = 0;
+			after = pfn + 1;
 			data_end = (pfn + 1) * ps < fend ? (pfn + 1) * ps : fend;
 		}
 	}
@@ -425,11 +419,11 @@ static size_t present_runs(const struct cs_plan *plan, unsigned int ps, struct c
 	while (pfn < plan->max_mapnr) {
 		uint64_t start;
 
-		if (!cs_bit_test(plan->present, pfn)) {
+		if (!cs_plan_present(plan, pfn)) {
 			pfn++;
 			continue;
 		}
-		for (start = pfn; pfn < plan->max_mapnr && cs_bit_test(plan->present, pfn); pfn++)
+		for (start = pfn; pfn < plan->max_mapnr && cs_plan_present(plan, pfn); pfn++)
 			;
 		if (out) {
 			memset(&out[n], 0, sizeof(out[n]));

@@ -318,8 +318,9 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
 }
 
 /* Peak resident memory of a dump of this machine with codec @ci on
- * e->threads threads, in KiB: RSS_DUMP_BASE_KIB + both bitmaps of max_pfn
- * bits, the kdump writer's rank table, data cache, descriptor window and
+ * e->threads threads, in KiB: RSS_DUMP_BASE_KIB + the page plan (both bitmaps
+ * of max_pfn bits, at most the default --cyclic-buffer each, and 8 bytes of
+ * block summary per 32 Ki pfns, filter/plan.h), the kdump writer's data cache, descriptor window and
  * header block, the mem_map batch, the pipeline's slots (2 per thread + 2,
  * each 64 pages of the codec's bound) and per-thread page buffers, and one
  * measured codec context per thread (ctx_kib()). */
@@ -331,8 +332,14 @@ static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned
 
 	if (c && c->bound(bs) > stride)
 		stride = c->bound(bs);
-	b += 2 * div_up(div_up(max_mapnr, 8), 4096) * 4096;
-	b += ((max_mapnr >> WRITER_RANK_SHIFT) + 1) * 8;
+	{
+		uint64_t bm = div_up(max_mapnr, 8);
+
+		if (bm > (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024)
+			bm = (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024;
+		b += 2 * div_up(bm, 4096) * 4096;
+		b += ((max_mapnr >> CS_PLAN_BLOCK_SHIFT_MIN) + 1) * 8;
+	}
 	b += WRITER_CACHE + WRITER_DESC_WINDOW;
 	b += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
 	b += MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
@@ -396,16 +403,11 @@ static enum cs_status sample_level(struct est *e, const struct cs_plan *p, struc
 	size_t bs = e->l.vc.page_size;
 	struct cs_err scratch;
 
-	for (uint64_t pfn = 0; pfn < p->max_mapnr && want; pfn++) {
+	for (uint64_t pfn = cs_plan_next_kept(p, 0, p->max_mapnr); pfn < p->max_mapnr && want;
+	     pfn = cs_plan_next_kept(p, pfn + 1, p->max_mapnr)) {
 		double t0;
 		int take;
 
-		if (!(pfn & 7) && !p->keep[pfn >> 3]) {
-			pfn += 7;
-			continue;
-		}
-		if (!cs_bit_test(p->keep, pfn))
-			continue;
 		/* kept page number n is sampled when it starts a new 1/want of
 		 * the kept pages */
 		take = (n + 1) * want / kept != n * want / kept;

@@ -1,12 +1,14 @@
 /* kdump_writer.c - the kdump-compressed writer (doc/kdump-format.md).
  *
  * Everything before the page data is known when the writer is created: the
- * header, sub-header, notes and both bitmaps are written at once, and the
- * descriptor table is reserved (one 24-byte descriptor per set bit of the
- * 2nd bitmap).  Page data is appended through a write cache in the order the
- * pages arrive; each page's descriptor slot is found by rank in the 2nd
- * bitmap, so the data may arrive in any pfn order (the pipeline uses
- * increasing pfns today).  Descriptors are collected in a fixed window of
+ * header, sub-header, notes and both bitmaps are written at once (block by
+ * block when the plan holds them a window at a time, filter/plan.h), and the
+ * descriptor table is reserved (one 24-byte descriptor per kept pfn of the
+ * plan's view).  Page data is appended through a write cache in the order
+ * the pages arrive; each page's descriptor slot is its rank in the plan
+ * (kept pfns before it: a block summary plus a popcount inside the block),
+ * so the data may arrive in any pfn order (the analyst order of
+ * collector/order.h).  Descriptors are collected in a fixed window of
  * slots and written as runs of filled slots, always after the data they
  * point to, so a dump cut short (ENOSPC, -L) never has a descriptor naming
  * data that is not on disk: missing descriptors read as offset 0, which
@@ -27,7 +29,6 @@
 
 #define DATA_CACHE_SIZE		(256u * 1024)	/* write-cache for page data */
 #define DESC_WINDOW		4096u		/* descriptor slots buffered (96 KiB) */
-#define RANK_SHIFT		12		/* prefix counts per 4096 pfns */
 
 #define CODEC_FLAGS (CS_DH_COMPRESSED_ZLIB | CS_DH_COMPRESSED_LZO | \
 		     CS_DH_COMPRESSED_SNAPPY | CS_DH_COMPRESSED_ZSTD)
@@ -38,8 +39,7 @@ struct cs_writer {
 	unsigned int bs;		/* block size = page size */
 	unsigned int dump_level;
 	uint64_t max_mapnr;
-	const uint8_t *keep;		/* the plan's 2nd bitmap (borrowed) */
-	uint64_t *rank;			/* set bits of keep before each 4096-pfn block */
+	const struct cs_plan *plan;	/* kept pfns and their ranks (borrowed) */
 
 	struct cs_kdump_header hdr;	/* kept for the incomplete flag */
 	uint64_t ndesc;			/* descriptors reserved */
@@ -146,24 +146,6 @@ static enum cs_status flush_descs(struct cs_writer *w, struct cs_err *err)
 	return CS_OK;
 }
 
-/* number of set 2nd-bitmap bits below @pfn = the pfn's descriptor index */
-static uint64_t rank_of(const struct cs_writer *w, uint64_t pfn)
-{
-	uint64_t n = w->rank[pfn >> RANK_SHIFT];
-	uint64_t byte = (pfn >> RANK_SHIFT << RANK_SHIFT) / 8, end = pfn / 8;
-
-	for (; byte + 8 <= end; byte += 8) {
-		uint64_t v;
-		memcpy(&v, w->keep + byte, 8);
-		n += (uint64_t)__builtin_popcountll(v);
-	}
-	for (; byte < end; byte++)
-		n += (uint64_t)__builtin_popcount(w->keep[byte]);
-	if (pfn & 7)
-		n += (uint64_t)__builtin_popcount(w->keep[end] & ((1u << (pfn & 7)) - 1));
-	return n;
-}
-
 static enum cs_status set_desc(struct cs_writer *w, uint64_t pfn, uint64_t off,
 			       uint32_t size, uint32_t flags, struct cs_err *err)
 {
@@ -172,11 +154,11 @@ static enum cs_status set_desc(struct cs_writer *w, uint64_t pfn, uint64_t off,
 	struct cs_kdump_page_desc *d;
 	enum cs_status st;
 
-	if (pfn >= w->max_mapnr || !cs_bit_test(w->keep, pfn))
+	if (!cs_plan_kept(w->plan, pfn))
 		return cs_fail(err, CS_INVALID,
 			       "kdump writer: pfn %#llx is not in the 2nd bitmap",
 			       (unsigned long long)pfn);
-	idx = rank_of(w, pfn);
+	idx = cs_plan_rank(w->plan, pfn);
 	if (idx < w->win_start || idx >= w->win_start + DESC_WINDOW) {
 		st = flush_descs(w, err);
 		if (st != CS_OK)
@@ -227,7 +209,7 @@ static enum cs_status kdump_page(struct cs_writer *w, uint64_t pfn, const void *
 		return cs_fail(err, CS_INVALID,
 			       "kdump writer: pfn %#llx: bad page (%zu bytes, flags %#x)",
 			       (unsigned long long)pfn, len, flags);
-	if (pfn >= w->max_mapnr || !cs_bit_test(w->keep, pfn))
+	if (!cs_plan_kept(w->plan, pfn))
 		return cs_fail(err, CS_INVALID,
 			       "kdump writer: pfn %#llx is not in the 2nd bitmap",
 			       (unsigned long long)pfn);
@@ -306,7 +288,6 @@ static void kdump_destroy(struct cs_writer *w)
 {
 	if (!w)
 		return;
-	free(w->rank);
 	free(w->cache);
 	free(w->win);
 	free(w);
@@ -372,6 +353,58 @@ static enum cs_status write_bitmap(struct cs_writer *w, const uint8_t *bm, uint6
 	return CS_OK;
 }
 
+/* The same from a plan that holds its bits a window at a time: block by
+ * block through the (still unused) data cache, then the zero padding. */
+static enum cs_status write_bitmap_blocks(struct cs_writer *w, enum cs_plan_bitmap which,
+					  uint64_t len, uint64_t off, uint8_t *tail,
+					  const char *what, struct cs_err *err)
+{
+	const struct cs_plan *p = w->plan;
+	enum cs_status st = CS_OK;
+	uint64_t done = 0;	/* bytes of the bitmap written */
+
+	w->cache_len = 0;
+	for (uint64_t b = 0; b < p->nblocks && st == CS_OK; b++) {
+		uint64_t nbits, n;
+		const uint8_t *bm = cs_plan_block_bits(p, b, which, &nbits);
+
+		n = (nbits + 7) / 8;
+		if (w->cache_len + n > DATA_CACHE_SIZE && w->cache_len) {
+			st = put(w, w->cache, w->cache_len, off + done, err);
+			done += w->cache_len;
+			w->cache_len = 0;
+		}
+		if (st != CS_OK)
+			break;
+		if (n > DATA_CACHE_SIZE) {
+			st = put(w, bm, n, off + done, err);
+			done += n;
+			continue;
+		}
+		memcpy(w->cache + w->cache_len, bm, n);
+		if ((nbits & 7) && b + 1 == p->nblocks)
+			w->cache[w->cache_len + n - 1] &= (uint8_t)((1u << (nbits & 7)) - 1);
+		w->cache_len += n;
+	}
+	if (st == CS_OK && w->cache_len) {
+		st = put(w, w->cache, w->cache_len, off + done, err);
+		done += w->cache_len;
+	}
+	w->cache_len = 0;
+	if (st == CS_OK && done < len) {
+		memset(tail, 0, w->bs);
+		while (st == CS_OK && done < len) {
+			uint64_t n = len - done < w->bs ? len - done : w->bs;
+
+			st = put(w, tail, n, off + done, err);
+			done += n;
+		}
+	}
+	if (st != CS_OK)
+		return cs_err_prefix(err, "cannot write the %s bitmap", what);
+	return CS_OK;
+}
+
 static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 				   const struct cs_dump_info *info, struct cs_err *err)
 {
@@ -381,7 +414,7 @@ static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 	struct cs_writer *w;
 	struct cs_kdump_header *h;
 	struct cs_kdump_sub_header *sh;
-	uint64_t bs = info->page_size, bm_bytes, bm_len, sub_blocks, nblocks;
+	uint64_t bs = info->page_size, bm_bytes, bm_len, sub_blocks, nblocks, off;
 	size_t notes_size = vc && vc->notes ? vc->notes_size : 0;
 	uint8_t *blk = NULL;
 	enum cs_status st;
@@ -403,27 +436,15 @@ static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 	w->bs = (unsigned int)bs;
 	w->dump_level = info->dump_level;
 	w->max_mapnr = plan->max_mapnr;
-	w->keep = plan->keep;
+	w->plan = plan;
 	w->cache = malloc(DATA_CACHE_SIZE);
 	w->win = calloc(DESC_WINDOW, sizeof(*w->win));
-	w->rank = malloc(((plan->max_mapnr >> RANK_SHIFT) + 1) * sizeof(*w->rank));
-	if (!w->cache || !w->win || !w->rank) {
+	if (!w->cache || !w->win) {
 		kdump_destroy(w);
 		return cs_fail_nomem(err);
 	}
-
-	/* descriptor count and rank table from the 2nd bitmap */
-	for (uint64_t pfn = 0, n = 0; pfn < plan->max_mapnr; pfn++) {
-		if (!(pfn & ((1u << RANK_SHIFT) - 1)))
-			w->rank[pfn >> RANK_SHIFT] = n;
-		if (!(pfn & 7) && pfn + 8 <= plan->max_mapnr) {
-			n += (uint64_t)__builtin_popcount(plan->keep[pfn / 8]);
-			pfn += 7;
-		} else {
-			n += (uint64_t)cs_bit_test(plan->keep, pfn);
-		}
-		w->ndesc = n;
-	}
+	/* one descriptor per kept pfn of the view (a --split file: its range) */
+	w->ndesc = plan->kept_pages;
 
 	bm_bytes = div_up(plan->max_mapnr, 8);
 	bm_len = div_up(bm_bytes, bs) * bs;
@@ -482,12 +503,21 @@ static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 		cs_err_prefix(err, "cannot write the dump header");
 		goto fail;
 	}
-	st = write_bitmap(w, plan->present, bm_bytes, bm_len, (1 + sub_blocks) * bs, blk,
-			  "1st", err);
-	if (st == CS_OK)
-		st = write_bitmap(w, info->split && info->split_bitmap2 ? info->split_bitmap2
-								: plan->keep, bm_bytes, bm_len,
-				  (1 + sub_blocks) * bs + bm_len, blk, "2nd", err);
+	/* both bitmaps of the whole dump, also in a --split file: makedumpfile's
+	 * --reassemble and crash take the set's 2nd bitmap from the files */
+	off = (1 + sub_blocks) * bs;
+	if (cs_plan_whole_bitmap(plan, CS_PLAN_PRESENT)) {
+		st = write_bitmap(w, cs_plan_whole_bitmap(plan, CS_PLAN_PRESENT), bm_bytes, bm_len,
+				  off, blk, "1st", err);
+		if (st == CS_OK)
+			st = write_bitmap(w, cs_plan_whole_bitmap(plan, CS_PLAN_KEEP), bm_bytes,
+					  bm_len, off + bm_len, blk, "2nd", err);
+	} else {
+		st = write_bitmap_blocks(w, CS_PLAN_PRESENT, bm_len, off, blk, "1st", err);
+		if (st == CS_OK)
+			st = write_bitmap_blocks(w, CS_PLAN_KEEP, bm_len, off + bm_len, blk, "2nd",
+						 err);
+	}
 	if (st != CS_OK)
 		goto fail;
 	free(blk);

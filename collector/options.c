@@ -300,10 +300,18 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 					       optarg);
 			o->splitblock_size = v << 10;
 			break;
-		case OPT_NON_MMAP:
 		case OPT_CYCLIC_BUFFER:
+			/* makedumpfile's meaning: KiB of bitmap per cycle
+			 * (here: per bitmap, see filter/plan.h) */
+			if (parse_u64(optarg, &v) != CS_OK || v < 1 || v > ((uint64_t)1 << 40))
+				return cs_fail(err, CS_INVALID,
+					       "--cyclic-buffer %s: must be a number of KB, at least 1",
+					       optarg);
+			o->cyclic_buffer_kib = v;
+			break;
+		case OPT_NON_MMAP:
 			/* accepted for makedumpfile compatibility; coresift reads
-			 * with pread and keeps its own bounded buffers */
+			 * with pread */
 			break;
 		case ':':
 			return cs_fail(err, CS_INVALID, "option '%s' needs an argument",
@@ -494,6 +502,10 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "                        is kept and flagged incomplete\n"
 "  --num-threads N       compress on N threads (default: all online CPUs;\n"
 "                        --num-threads=N also accepted)\n"
+"  --cyclic-buffer KB    hold the page bitmaps KB kilobytes at a time each\n"
+"                        (8192 pfns per KB; default 2048: one window up to\n"
+"                        64 GiB of RAM); larger machines are planned window\n"
+"                        by window, same output, bounded memory\n"
 "  --dry-run             classify and count pages, write nothing\n"
 "  --check-params        check the command line and exit\n"
 "\n"
@@ -522,8 +534,7 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "  -h, --help            this help\n"
 "  -v, --version         version and the codecs built in\n"
 "\n"
-"Accepted for makedumpfile compatibility and ignored: -b ORDER, --non-mmap,\n"
-"--cyclic-buffer KB.\n"
+"Accepted for makedumpfile compatibility and ignored: -b ORDER, --non-mmap.\n"
 "\n"
 "Exit status: 0 the dump is complete; 1 something failed (the message says\n"
 "what, where and why). See coresift(8).\n",

@@ -62,32 +62,13 @@ struct cs_order {
 	int turn;		/* both ends: next chunk from the top? */
 };
 
-/* next kept pfn in [pfn, limit), or limit */
+/* next kept pfn in [pfn, limit), or limit (blocks without kept pfns are
+ * skipped by their summary, filter/plan.h) */
 static uint64_t next_kept(const struct cs_plan *plan, uint64_t pfn, uint64_t limit)
 {
 	if (limit > plan->max_mapnr)
 		limit = plan->max_mapnr;
-	while (pfn < limit) {
-		uint8_t b = plan->keep[pfn >> 3] >> (pfn & 7);
-
-		if (b & 1)
-			return pfn;
-		if (!b) {
-			/* nothing left in this byte; then whole zero words */
-			pfn = (pfn | 7) + 1;
-			while (pfn + 64 <= limit && !(pfn & 63)) {
-				uint64_t w;
-
-				memcpy(&w, plan->keep + (pfn >> 3), 8);
-				if (w)
-					break;
-				pfn += 64;
-			}
-		} else {
-			pfn++;
-		}
-	}
-	return limit;
+	return cs_plan_next_kept(plan, pfn, limit);
 }
 
 /* index of the first sorted range whose end is >= pfn */

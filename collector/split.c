@@ -1,10 +1,11 @@
 /* split.c - --split and --reassemble (see split.h, doc/kdump-format.md).
  *
- * --split: the VMCORE is opened and the page plan built once; the plan's
- * keep bitmap is cut into N contiguous pfn ranges with similar kept counts
- * (cs_split_ranges), and the N files are written one after another, each
- * through the ordinary parallel pipeline (all CPUs compress for one file at
- * a time) with a copy of the plan whose keep bitmap holds only that range.
+ * --split: the VMCORE is opened and the page plan built once; its kept
+ * pfns are cut into N contiguous pfn ranges with similar kept counts
+ * (cs_split_ranges, from the plan's block summaries), and the N files are
+ * written one after another, each through the ordinary parallel pipeline
+ * (all CPUs compress for one file at a time) with a view of the plan
+ * restricted to that range (no copy of any bitmap).
  * makedumpfile forks one single-threaded writer per file instead; here the
  * pipeline's workers already keep every CPU busy on one file, so running
  * the files in turn costs no CPU time, needs one set of buffers instead of
@@ -41,24 +42,17 @@
 #define CODEC_FLAGS (CS_DH_COMPRESSED_ZLIB | CS_DH_COMPRESSED_LZO | \
 		     CS_DH_COMPRESSED_SNAPPY | CS_DH_COMPRESSED_ZSTD)
 
-static uint64_t kept_in(const uint8_t *keep, uint64_t s, uint64_t e)
+/* kept pfns in [s, e) */
+static uint64_t kept_in(const struct cs_plan *plan, uint64_t s, uint64_t e)
 {
-	uint64_t n = 0, pfn = s;
-
-	for (; pfn < e && (pfn & 7); pfn++)
-		n += (uint64_t)cs_bit_test(keep, pfn);
-	for (; pfn + 8 <= e; pfn += 8)
-		n += (uint64_t)__builtin_popcount(keep[pfn >> 3]);
-	for (; pfn < e; pfn++)
-		n += (uint64_t)cs_bit_test(keep, pfn);
-	return n;
+	return cs_plan_rank(plan, e) - cs_plan_rank(plan, s);
 }
 
 void cs_split_ranges(const struct cs_plan *plan, unsigned int n, uint64_t block_pfns,
 		     uint64_t *bound)
 {
-	uint64_t max = plan->max_mapnr, total = kept_in(plan->keep, 0, max);
-	uint64_t pfn = 0, acc = 0;
+	uint64_t max = plan->max_mapnr, total = kept_in(plan, 0, max);
+	uint64_t pfn = 0, acc = 0, pblock = (uint64_t)1 << plan->block_shift;
 
 	if (!block_pfns)
 		block_pfns = 1;
@@ -70,8 +64,18 @@ void cs_split_ranges(const struct cs_plan *plan, unsigned int n, uint64_t block_
 		 * whichever of the two block edges is nearer */
 		while (pfn < max && acc < target) {
 			uint64_t end = max - pfn < block_pfns ? max : pfn + block_pfns;
-			uint64_t k = kept_in(plan->keep, pfn, end);
+			uint64_t k, pend = (pfn | (pblock - 1)) + 1;
 
+			/* the rest of a plan block that stays below the target
+			 * cannot hold the boundary: skip it by its summary, so
+			 * only the blocks holding boundaries are looked into */
+			if (pblock % block_pfns == 0 && pend <= max &&
+			    acc + kept_in(plan, pfn, pend) < target) {
+				acc += kept_in(plan, pfn, pend);
+				pfn = pend;
+				continue;
+			}
+			k = kept_in(plan, pfn, end);
 			if (acc + k > target && acc + k - target > target - acc)
 				break;
 			acc += k;
@@ -104,7 +108,7 @@ static enum cs_status open_input(struct srun *r, struct cs_err *err)
 
 struct one_file {
 	const char *path;
-	const struct cs_plan *plan;	/* keep holds only this file's pages */
+	const struct cs_plan *plan;	/* a view of this file's pfns */
 	unsigned int level;
 	const struct cs_codec *codec;
 	int split;
@@ -138,7 +142,6 @@ static enum cs_status write_file(struct srun *r, struct one_file *f, struct cs_e
 	info.split = f->split;
 	info.split_start = f->start;
 	info.split_end = f->end;
-	info.split_bitmap2 = r->plan.keep;
 	st = cs_writer_kdump.create(&w, &t, &info, err);
 	if (st == CS_OK) {
 		memset(&pcfg, 0, sizeof(pcfg));
@@ -188,8 +191,7 @@ enum cs_status cs_split_main(const struct cs_options *o, volatile sig_atomic_t *
 	struct srun r;
 	struct cs_err err;
 	struct cs_plan sub;
-	uint64_t *bound = NULL, block, bm_bytes;
-	uint8_t *keep = NULL;
+	uint64_t *bound = NULL, block;
 	unsigned int level, n = o->nsplit, done = 0;
 	enum cs_status st;
 	struct one_file f;
@@ -203,16 +205,14 @@ enum cs_status cs_split_main(const struct cs_options *o, volatile sig_atomic_t *
 	if (st != CS_OK)
 		goto out;
 	level = o->levels[0] | r.vc.dump_level;
-	st = cs_plan_build(&r.plan, &r.k, level, &err);
+	st = cs_plan_build_sized(&r.plan, &r.k, level, o->cyclic_buffer_kib, &err);
 	if (st != CS_OK) {
 		cs_err_prefix(&err, "cannot choose pages");
 		goto out;
 	}
 	r.have_plan = 1;
-	bm_bytes = (r.plan.max_mapnr + 7) / 8;
 	bound = calloc(n + 1, sizeof(*bound));
-	keep = malloc(bm_bytes);
-	if (!bound || !keep) {
+	if (!bound) {
 		st = cs_fail_nomem(&err);
 		goto out;
 	}
@@ -222,19 +222,8 @@ enum cs_status cs_split_main(const struct cs_options *o, volatile sig_atomic_t *
 	for (done = 0; done < n; done++) {
 		uint64_t s = bound[done], e = bound[done + 1];
 
-		/* this file's share of the keep bitmap */
-		memset(keep, 0, bm_bytes);
-		for (uint64_t pfn = s; pfn < e; pfn++) {
-			if (!(pfn & 7) && pfn + 8 <= e) {
-				keep[pfn >> 3] = r.plan.keep[pfn >> 3];
-				pfn += 7;
-			} else if (cs_bit_test(r.plan.keep, pfn)) {
-				cs_bit_set(keep, pfn);
-			}
-		}
-		sub = r.plan;
-		sub.keep = keep;
-		sub.kept_pages = kept_in(keep, s, e);
+		/* this file's share of the plan */
+		cs_plan_view(&r.plan, s, e, &sub);
 		memset(&f, 0, sizeof(f));
 		f.path = o->split_paths[done];
 		f.plan = &sub;
@@ -269,7 +258,6 @@ out:
 		fprintf(stderr, "\n%s Completed.\n", o->progname);
 	}
 	free(bound);
-	free(keep);
 	finish_run(&r);
 	return st;
 }
@@ -293,7 +281,7 @@ enum cs_status cs_reassemble_main(const struct cs_options *o, volatile sig_atomi
 	 * away; the set's level goes into the header and (bit 1) shares the
 	 * zero page, as in the dump the set was cut from */
 	if (st == CS_OK) {
-		st = cs_plan_build(&r.plan, &r.k, 0, &err);
+		st = cs_plan_build_sized(&r.plan, &r.k, 0, o->cyclic_buffer_kib, &err);
 		if (st != CS_OK)
 			cs_err_prefix(&err, "cannot choose pages");
 		else

@@ -19,21 +19,19 @@
 /* What a writer needs to know before the first page. */
 struct cs_dump_info {
 	const struct cs_kernel *k;
-	const struct cs_plan *plan;	/* present/keep bitmaps, max_mapnr */
+	const struct cs_plan *plan;	/* present/kept pfns, max_mapnr (plan.h) */
 	unsigned int dump_level;
 	uint32_t codec_flag;		/* header status codec bit, 0 = none */
 	unsigned int page_size;
-	/* one file of a --split set (kdump only): the plan's keep bitmap
-	 * holds only pfns [split_start, split_end) (its pages and
-	 * descriptors); the 2nd bitmap written is @split_bitmap2, the whole
-	 * dump's, as makedumpfile writes it: its --reassemble and crash take
-	 * the set's bitmap from the files */
+	/* one file of a --split set (kdump only): the plan is a view of
+	 * pfns [split_start, split_end) (its pages and descriptors); the 2nd
+	 * bitmap written is the whole dump's, as makedumpfile writes it: its
+	 * --reassemble and crash take the set's bitmap from the files */
 	int split;
 	uint64_t split_start, split_end;
-	const uint8_t *split_bitmap2;
 	/* zero pages are only known while copying; a writer that needs the
-	 * final 2nd bitmap up front (kdump) uses plan->keep and points zero
-	 * pages at its shared zero page */
+	 * final 2nd bitmap up front (kdump) uses the plan's kept pfns and
+	 * points zero pages at its shared zero page */
 };
 
 struct cs_writer;

@@ -25,6 +25,12 @@
  * that cannot be read or makes no sense keeps its page (CS_PC_UNCLASSIFIED);
  * a block (free buddy block, compound page) ends at the first page that does
  * not belong to it, at the section end, or at max_mapnr.
+ *
+ * Windows (see plan.h): the walk runs block by block over [start, end)
+ * ranges that hold whole sections, writing into the bits of that range
+ * only, so walking a block again later (from the block state saved where a
+ * block crosses the block's start) gives exactly the bits the first walk
+ * gave.
  */
 #include "filter/plan.h"
 
@@ -33,7 +39,8 @@
 
 #include "lib/io.h"
 
-#define CS_MM_BATCH 512
+#define CS_MM_BATCH 512		/* struct pages judged as one batch */
+#define CS_MM_READ (1 * CS_MM_BATCH)	/* struct pages read at once */
 /* low bits of section_mem_map that are flags, not address */
 #define CS_SECTION_FLAG_MASK 0x3fULL
 #define CS_SECTION_HAS_MEM_MAP 0x2ULL
@@ -48,25 +55,68 @@ struct mm_block {
 
 struct mm_walk {
 	const struct cs_kernel *k;
-	struct cs_plan *plan;
+	struct cs_plan *plan;	/* counts go here while counting */
 	struct cs_page_layout layout;
 	unsigned int level;
 	int check_head_ptr;	/* compound_head is a pointer (pre-7.1) */
-	uint8_t *buf;		/* (CS_MM_BATCH + 1) struct pages */
+	int counting;		/* the first walk: count classes */
+	uint8_t *buf;		/* (CS_MM_READ + 1) struct pages */
 	struct mm_block blk;
+	uint64_t max;		/* max_mapnr */
 	uint64_t pages_per_section;
+	uint64_t per_root, nroots, ms_size;	/* mem_section layout */
+	/* the bits being filled: pfn base + i is bit i */
+	uint8_t *present, *keep;
+	uint64_t base;
 	struct cs_err scratch;	/* failed reads are expected; not reported */
 };
+
+/* The walk state at the start of a block that begins inside a block of
+ * pages (compound or free) that started earlier. */
+struct carry {
+	uint64_t block;
+	struct mm_block blk;
+};
+
+struct cs_plan_cache {
+	struct mm_walk w;
+	const struct cs_vmcore *vc;
+	int whole;		/* present/keep hold [0, max_mapnr) */
+	int borrowed;		/* ... and are the caller's (cs_plan_from_bitmaps) */
+	uint8_t *present, *keep;	/* whole bitmaps, or nslots blocks each */
+	uint64_t block_bytes;
+	size_t nslots;
+	uint64_t *slot_block;	/* UINT64_MAX: empty */
+	uint8_t *slot_keep;	/* 1: keep bits valid (present always is) */
+	uint64_t *slot_used;
+	uint64_t clock;
+	uint32_t *block_slot;	/* per block: slot + 1, 0 = not held */
+	struct carry *carry;
+	size_t ncarry, ccap;
+	uint64_t walks;		/* blocks walked again (tests, doc/memory.md) */
+	/* kept bits before each 4096-pfn piece of a block, per block (whole)
+	 * or per slot: a rank is then a popcount of at most 512 bytes */
+	uint32_t *sub;
+	unsigned int spb;	/* pieces per block */
+};
+
+static int bit_get(const struct mm_walk *w, const uint8_t *bm, uint64_t pfn)
+{
+	return cs_bit_test(bm, pfn - w->base);
+}
 
 static void account(struct mm_walk *w, uint64_t pfn, enum cs_page_class c)
 {
 	struct cs_plan *p = w->plan;
+	int excl = cs_page_class_excluded(c, w->level);
 
-	p->count[c]++;
+	if (w->counting)
+		p->count[c]++;
 	/* a page without data in the input is not kept anyway */
-	if (cs_page_class_excluded(c, w->level) && cs_bit_test(p->keep, pfn)) {
-		cs_bit_clear(p->keep, pfn);
-		p->excluded[c]++;
+	if (excl && bit_get(w, w->keep, pfn)) {
+		cs_bit_clear(w->keep, pfn - w->base);
+		if (w->counting)
+			p->excluded[c]++;
 	}
 }
 
@@ -146,86 +196,86 @@ static void classify_one(struct mm_walk *w, uint64_t map, uint64_t pfn, const ui
 }
 
 /* Any present pfn in [start, end)? */
-static int any_present(const struct cs_plan *p, uint64_t start, uint64_t end)
+static int any_present(const struct mm_walk *w, uint64_t start, uint64_t end)
 {
 	for (uint64_t pfn = start; pfn < end; pfn++) {
-		if ((pfn & 7) == 0 && pfn + 8 <= end) {
-			if (p->present[pfn >> 3]) return 1;
+		uint64_t i = pfn - w->base;
+
+		if ((i & 7) == 0 && pfn + 8 <= end) {
+			if (w->present[i >> 3]) return 1;
 			pfn += 7;
 			continue;
 		}
-		if (cs_bit_test(p->present, pfn))
+		if (cs_bit_test(w->present, i))
 			return 1;
 	}
 	return 0;
 }
 
-/* Walk pfns [start, end) of one section whose decoded mem_map is @map. */
+/* Walk pfns [start, end) of one section whose decoded mem_map is @map.
+ *
+ * Struct pages are read CS_MM_READ at a time (one pread instead of eight:
+ * the syscall, not the copy, is what a walk costs) but judged in batches of
+ * CS_MM_BATCH exactly as if each batch had been read alone: a batch without
+ * present pfns ends the current block, and when the large read fails each
+ * batch is read on its own, with the page-by-page salvage after that. */
 static void walk_section(struct mm_walk *w, uint64_t map, uint64_t start, uint64_t end)
 {
 	const struct cs_kernel *k = w->k;
 	unsigned int size = w->layout.size;
-	struct cs_plan *p = w->plan;
 
-	for (uint64_t b = start; b < end; b += CS_MM_BATCH) {
-		uint64_t n = end - b < CS_MM_BATCH ? end - b : CS_MM_BATCH;
-		uint64_t nread = n + (b + n < end);	/* one more for the last head's tail */
-		int ok;
+	for (uint64_t r0 = start; r0 < end; r0 += CS_MM_READ) {
+		uint64_t rn = end - r0 < CS_MM_READ ? end - r0 : CS_MM_READ;
+		uint64_t rread = rn + (r0 + rn < end);
+		int big = 0;
 
-		if (!any_present(p, b, b + n)) {
-			w->blk.end = 0;
-			continue;
-		}
-		ok = cs_kernel_read_virt(k, map + b * size, w->buf, nread * size, &w->scratch) == CS_OK;
-		if (!ok && nread > n) {
-			/* maybe only the extra page is missing */
-			nread = n;
-			ok = cs_kernel_read_virt(k, map + b * size, w->buf, n * size,
-						 &w->scratch) == CS_OK;
-		}
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t pfn = b + i;
-			const uint8_t *page = w->buf + i * size, *next = NULL;
+		if (any_present(w, r0, r0 + rn))
+			big = cs_kernel_read_virt(k, map + r0 * size, w->buf, rread * size,
+						  &w->scratch) == CS_OK;
+		for (uint64_t b = r0; b < r0 + rn; b += CS_MM_BATCH) {
+			uint64_t n = r0 + rn - b < CS_MM_BATCH ? r0 + rn - b : CS_MM_BATCH;
+			uint64_t nread = n + (b + n < end);	/* one more for the last head's tail */
+			uint8_t *buf = w->buf + (b - r0) * size;
+			int ok;
 
-			if (!cs_bit_test(p->present, pfn))
+			if (!any_present(w, b, b + n)) {
+				w->blk.end = 0;
 				continue;
+			}
+			ok = big;
 			if (!ok) {
-				/* salvage what we can, one struct page at a time */
-				if (cs_kernel_read_virt(k, map + pfn * size, w->buf + i * size, size,
-							&w->scratch) != CS_OK)
-					page = NULL;
+				ok = cs_kernel_read_virt(k, map + b * size, buf, nread * size,
+							 &w->scratch) == CS_OK;
+				if (!ok && nread > n) {
+					/* maybe only the extra page is missing */
+					nread = n;
+					ok = cs_kernel_read_virt(k, map + b * size, buf, n * size,
+								 &w->scratch) == CS_OK;
+				}
 			}
-			if (page && i + 1 < nread) {
-				next = page + size;
-				if (!ok && cs_kernel_read_virt(k, map + (pfn + 1) * size,
-							       w->buf + (i + 1) * size, size,
-							       &w->scratch) != CS_OK)
-					next = NULL;
+			for (uint64_t i = 0; i < n; i++) {
+				uint64_t pfn = b + i;
+				const uint8_t *page = buf + i * size, *next = NULL;
+
+				if (!bit_get(w, w->present, pfn))
+					continue;
+				if (!ok) {
+					/* salvage what we can, one struct page at a time */
+					if (cs_kernel_read_virt(k, map + pfn * size, buf + i * size, size,
+								&w->scratch) != CS_OK)
+						page = NULL;
+				}
+				if (page && i + 1 < nread) {
+					next = page + size;
+					if (!ok && cs_kernel_read_virt(k, map + (pfn + 1) * size,
+								       buf + (i + 1) * size, size,
+								       &w->scratch) != CS_OK)
+						next = NULL;
+				}
+				classify_one(w, map, pfn, page, next, end);
 			}
-			classify_one(w, map, pfn, page, next, end);
 		}
 	}
-}
-
-/* 1st bitmap = present RAM in the input; keep starts as the pages that have
- * data.  A page an earlier run excluded (re-filtering a kdump file, an ELF
- * hole with filesz < memsz) is present without data and is never kept. */
-static enum cs_status mark_present(struct cs_plan *p, const struct cs_vmcore *vc,
-				   uint64_t bytes, struct cs_err *err)
-{
-	cs_vmcore_bitmaps(vc, p->present, p->keep, p->max_mapnr);
-	for (uint64_t i = 0; i < bytes; i++)
-		p->keep[i] &= p->present[i];
-	(void)err;
-	return CS_OK;
-}
-
-static uint64_t popcount_bm(const uint8_t *bm, uint64_t bytes)
-{
-	uint64_t n = 0;
-	for (uint64_t i = 0; i < bytes; i++)
-		n += (uint64_t)__builtin_popcount(bm[i]);
-	return n;
 }
 
 /* Present pfns of a section without a usable mem_map are kept, unclassified. */
@@ -233,18 +283,428 @@ static void keep_unclassified(struct mm_walk *w, uint64_t start, uint64_t end)
 {
 	w->blk.end = 0;
 	for (uint64_t pfn = start; pfn < end; pfn++)
-		if (cs_bit_test(w->plan->present, pfn))
+		if (bit_get(w, w->present, pfn))
 			account(w, pfn, CS_PC_UNCLASSIFIED);
 }
 
-enum cs_status cs_plan_build(struct cs_plan *plan, const struct cs_kernel *k,
-			     unsigned int level, struct cs_err *err)
+/* Walk the sections of [start, end) (whole sections, or up to max_mapnr). */
+static void walk_range(struct mm_walk *w, uint64_t start, uint64_t end)
+{
+	const struct cs_kernel *k = w->k;
+	const struct cs_vmcoreinfo *vi = &k->vi;
+	uint64_t max = w->max;
+
+	for (uint64_t s = start / w->pages_per_section; s * w->pages_per_section < end; s++) {
+		uint64_t sstart = s * w->pages_per_section;
+		uint64_t send = sstart + w->pages_per_section;
+		uint64_t r = s / w->per_root, idx = s % w->per_root, entry_addr, map;
+		uint8_t ent[8];
+
+		if (send > max)
+			send = max;
+		if (!any_present(w, sstart, send))
+			continue;
+		if (r >= w->nroots) {
+			keep_unclassified(w, sstart, send);
+			continue;
+		}
+		if (w->per_root == 1) {
+			entry_addr = vi->sym_mem_section + s * w->ms_size;
+		} else {
+			if (cs_kernel_read_virt(k, vi->sym_mem_section + r * 8, ent, 8,
+						&w->scratch) != CS_OK) {
+				keep_unclassified(w, sstart, send);
+				continue;
+			}
+			entry_addr = cs_get_le64(ent);
+			if (!entry_addr) {
+				keep_unclassified(w, sstart, send);
+				continue;
+			}
+			entry_addr += idx * w->ms_size;
+		}
+		if (cs_kernel_read_virt(k, entry_addr + vi->off_section_mem_map, ent, 8,
+					&w->scratch) != CS_OK) {
+			keep_unclassified(w, sstart, send);
+			continue;
+		}
+		map = cs_get_le64(ent);
+		if (!(map & CS_SECTION_HAS_MEM_MAP) || !(map & ~CS_SECTION_FLAG_MASK)) {
+			keep_unclassified(w, sstart, send);
+			continue;
+		}
+		map &= ~CS_SECTION_FLAG_MASK;
+		if (sstart && w->blk.end <= sstart)
+			w->blk.end = 0;
+		walk_section(w, map, sstart, send);
+	}
+}
+
+static uint64_t popcount_bm(const uint8_t *bm, uint64_t bytes)
+{
+	uint64_t n = 0, i = 0;
+
+	for (; i + 8 <= bytes; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, bm + i, 8);
+		n += (uint64_t)__builtin_popcountll(v);
+	}
+	for (; i < bytes; i++)
+		n += (uint64_t)__builtin_popcount(bm[i]);
+	return n;
+}
+
+static uint64_t block_start(const struct cs_plan *p, uint64_t b)
+{
+	return b << p->block_shift;
+}
+
+static uint64_t block_end(const struct cs_plan *p, uint64_t b)
+{
+	uint64_t e = (b + 1) << p->block_shift;
+
+	return e < p->max_mapnr ? e : p->max_mapnr;
+}
+
+/* 1st bitmap = present RAM in the input; keep starts as the pages that have
+ * data.  A page an earlier run excluded (re-filtering a kdump file, an ELF
+ * hole with filesz < memsz) is present without data and is never kept. */
+static void fill_input_bits(const struct cs_vmcore *vc, uint8_t *present, uint8_t *keep,
+			    uint64_t start, uint64_t end, uint64_t bytes)
+{
+	memset(present, 0, bytes);
+	memset(keep, 0, bytes);
+	cs_vmcore_bitmaps(vc, present, keep, start, end);
+	for (uint64_t i = 0; i < bytes; i++)
+		keep[i] &= present[i];
+}
+
+static const struct mm_block *find_carry(const struct cs_plan_cache *c, uint64_t block)
+{
+	size_t lo = 0, hi = c->ncarry;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->carry[mid].block < block)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < c->ncarry && c->carry[lo].block == block ? &c->carry[lo].blk : NULL;
+}
+
+#define SUB_SHIFT 12
+
+static void fill_sub(uint32_t *sub, unsigned int spb, const uint8_t *keep, uint64_t nbits)
+{
+	uint64_t bytes = (nbits + 7) >> 3, n = 0;
+
+	for (unsigned int j = 0; j < spb; j++) {
+		uint64_t a = (uint64_t)j << (SUB_SHIFT - 3), e = a + ((uint64_t)1 << (SUB_SHIFT - 3));
+
+		sub[j] = (uint32_t)n;
+		if (a < bytes)
+			n += popcount_bm(keep + a, (e < bytes ? e : bytes) - a);
+	}
+}
+
+/* The slot to (re)use for block @b: its own, else the least recently used. */
+static size_t slot_for(const struct cs_plan *p, uint64_t b, int *hit)
+{
+	struct cs_plan_cache *c = p->cache;
+	size_t s = 0;
+
+	if (c->block_slot[b]) {
+		*hit = 1;
+		s = c->block_slot[b] - 1;
+	} else {
+		*hit = 0;
+		for (size_t i = 1; i < c->nslots; i++)
+			if (c->slot_used[i] < c->slot_used[s])
+				s = i;
+		if (c->slot_block[s] != UINT64_MAX)
+			c->block_slot[c->slot_block[s]] = 0;
+		c->slot_block[s] = b;
+		c->slot_keep[s] = 0;
+		c->block_slot[b] = (uint32_t)(s + 1);
+	}
+	c->slot_used[s] = ++c->clock;
+	return s;
+}
+
+/* Make block @b's present bits (and keep bits with @need_keep) valid in a
+ * slot; returns the slot. */
+static size_t load_block(const struct cs_plan *p, uint64_t b, int need_keep)
+{
+	struct cs_plan_cache *c = p->cache;
+	uint64_t start = block_start(p, b), end = block_end(p, b);
+	int hit;
+	size_t s = slot_for(p, b, &hit);
+	uint8_t *pres = c->present + s * c->block_bytes, *keep = c->keep + s * c->block_bytes;
+	const struct mm_block *carry;
+
+	if (!hit)
+		fill_input_bits(c->vc, pres, keep, start, end, c->block_bytes);
+	if (!need_keep || c->slot_keep[s])
+		return s;
+	/* keep holds the input's data bits until the walk has run */
+	if (!cs_plan_block_kept(p, b)) {
+		memset(keep, 0, c->block_bytes);
+	} else {
+		carry = find_carry(c, b);
+		memset(&c->w.blk, 0, sizeof(c->w.blk));
+		if (carry)
+			c->w.blk = *carry;
+		c->w.present = pres;
+		c->w.keep = keep;
+		c->w.base = start;
+		c->w.counting = 0;
+		walk_range(&c->w, start, end);
+		c->walks++;
+	}
+	fill_sub(c->sub + s * c->spb, c->spb, keep, end - start);
+	c->slot_keep[s] = 1;
+	return s;
+}
+
+const uint8_t *cs_plan_block_bits(const struct cs_plan *p, uint64_t block,
+				  enum cs_plan_bitmap which, uint64_t *nbits)
+{
+	const struct cs_plan_cache *c = p->cache;
+	size_t s;
+
+	if (nbits)
+		*nbits = block_end(p, block) - block_start(p, block);
+	if (c->whole)
+		return (which == CS_PLAN_KEEP ? c->keep : c->present) +
+		       (block_start(p, block) >> 3);
+	s = load_block(p, block, which == CS_PLAN_KEEP);
+	return (which == CS_PLAN_KEEP ? c->keep : c->present) + s * c->block_bytes;
+}
+
+const uint8_t *cs_plan_whole_bitmap(const struct cs_plan *p, enum cs_plan_bitmap which)
+{
+	if (!p->cache->whole)
+		return NULL;
+	return which == CS_PLAN_KEEP ? p->cache->keep : p->cache->present;
+}
+
+int cs_plan_present(const struct cs_plan *p, uint64_t pfn)
+{
+	uint64_t b = pfn >> p->block_shift;
+
+	if (pfn >= p->max_mapnr)
+		return 0;
+	return cs_bit_test(cs_plan_block_bits(p, b, CS_PLAN_PRESENT, NULL),
+			   pfn - block_start(p, b));
+}
+
+int cs_plan_kept(const struct cs_plan *p, uint64_t pfn)
+{
+	uint64_t b = pfn >> p->block_shift;
+
+	if (pfn < p->lo || pfn >= p->hi || pfn >= p->max_mapnr || !cs_plan_block_kept(p, b))
+		return 0;
+	return cs_bit_test(cs_plan_block_bits(p, b, CS_PLAN_KEEP, NULL), pfn - block_start(p, b));
+}
+
+uint64_t cs_plan_next_kept(const struct cs_plan *p, uint64_t pfn, uint64_t limit)
+{
+	uint64_t lim = limit;
+
+	if (lim > p->hi)
+		lim = p->hi;
+	if (lim > p->max_mapnr)
+		lim = p->max_mapnr;
+	if (pfn < p->lo)
+		pfn = p->lo;
+	while (pfn < lim) {
+		uint64_t b = pfn >> p->block_shift, base = block_start(p, b);
+		uint64_t bend = base + ((uint64_t)1 << p->block_shift), l = lim < bend ? lim : bend;
+		const uint8_t *bm;
+
+		if (!cs_plan_block_kept(p, b)) {
+			pfn = bend;
+			continue;
+		}
+		bm = cs_plan_block_bits(p, b, CS_PLAN_KEEP, NULL);
+		while (pfn < l) {
+			uint64_t i = pfn - base;
+			uint8_t v = bm[i >> 3] >> (i & 7);
+
+			if (v & 1)
+				return pfn;
+			if (!v) {
+				/* nothing left in this byte; then whole zero words */
+				pfn = (pfn | 7) + 1;
+				while (pfn + 64 <= l && !(pfn & 63)) {
+					uint64_t x;
+
+					memcpy(&x, bm + ((pfn - base) >> 3), 8);
+					if (x)
+						break;
+					pfn += 64;
+				}
+			} else {
+				pfn++;
+			}
+		}
+		pfn = l;
+	}
+	return limit;
+}
+
+/* kept pfns of the whole plan before @pfn */
+static uint64_t rank_all(const struct cs_plan *p, uint64_t pfn)
+{
+	uint64_t b, off, n, j;
+	const uint8_t *bm;
+
+	if (pfn >= p->max_mapnr)
+		return p->kept_before[p->nblocks];
+	b = pfn >> p->block_shift;
+	off = pfn - block_start(p, b);
+	n = p->kept_before[b];
+	if (!off || !cs_plan_block_kept(p, b))
+		return n;
+	bm = cs_plan_block_bits(p, b, CS_PLAN_KEEP, NULL);
+	j = off >> SUB_SHIFT;
+	n += (p->cache->whole ? p->cache->sub + b * p->cache->spb
+			      : p->cache->sub + (p->cache->block_slot[b] - 1) * p->cache->spb)[j];
+	n += popcount_bm(bm + (j << (SUB_SHIFT - 3)), (off >> 3) - (j << (SUB_SHIFT - 3)));
+	if (off & 7)
+		n += (uint64_t)__builtin_popcount(bm[off >> 3] & ((1u << (off & 7)) - 1));
+	return n;
+}
+
+uint64_t cs_plan_rank(const struct cs_plan *p, uint64_t pfn)
+{
+	if (pfn < p->lo)
+		pfn = p->lo;
+	if (pfn > p->hi)
+		pfn = p->hi;
+	return rank_all(p, pfn) - p->lo_rank;
+}
+
+void cs_plan_view(const struct cs_plan *plan, uint64_t lo, uint64_t hi, struct cs_plan *view)
+{
+	*view = *plan;
+	if (hi > plan->max_mapnr)
+		hi = plan->max_mapnr;
+	if (lo > hi)
+		lo = hi;
+	view->lo = lo;
+	view->hi = hi;
+	view->is_view = 1;
+	view->lo_rank = rank_all(plan, lo);
+	view->kept_pages = rank_all(plan, hi) - view->lo_rank;
+}
+
+void cs_plan_walk_stats(const struct cs_plan *p, uint64_t *carried, uint64_t *rewalked)
+{
+	*carried = p->cache ? p->cache->ncarry : 0;
+	*rewalked = p->cache ? p->cache->walks : 0;
+}
+
+uint64_t cs_plan_memory(const struct cs_plan *p)
+{
+	const struct cs_plan_cache *c = p->cache;
+	uint64_t n = sizeof(*c) + (p->nblocks + 1) * sizeof(*p->kept_before);
+
+	if (!c)
+		return 0;
+	if (c->whole && !c->borrowed)
+		n += 2 * ((p->max_mapnr + 7) / 8);
+	n += (c->whole ? p->nblocks : c->nslots) * c->spb * sizeof(*c->sub);
+	if (!c->whole)
+		n += c->nslots * (2 * c->block_bytes + 2 * sizeof(uint64_t) + 1) +
+		     p->nblocks * sizeof(*c->block_slot) + (size_t)(CS_MM_READ + 1) * c->w.layout.size;
+	return n + c->ccap * sizeof(*c->carry);
+}
+
+static enum cs_status alloc_common(struct cs_plan *plan, unsigned int shift, struct cs_err *err)
+{
+	plan->block_shift = shift;
+	plan->nblocks = (plan->max_mapnr + ((uint64_t)1 << shift) - 1) >> shift;
+	plan->lo = 0;
+	plan->hi = plan->max_mapnr;
+	plan->kept_before = calloc(plan->nblocks + 1, sizeof(*plan->kept_before));
+	plan->cache = calloc(1, sizeof(*plan->cache));
+	if (!plan->kept_before || !plan->cache)
+		return cs_fail_nomem(err);
+	plan->cache->spb = shift > SUB_SHIFT ? 1u << (shift - SUB_SHIFT) : 1;
+	return CS_OK;
+}
+
+/* set bits of pfns [s, e) of a whole bitmap, @s a multiple of 8 */
+static uint64_t count_range(const uint8_t *bm, uint64_t s, uint64_t e)
+{
+	uint64_t n = popcount_bm(bm + (s >> 3), (e - s) >> 3);
+
+	if ((e - s) & 7)
+		n += (uint64_t)__builtin_popcount(bm[e >> 3] & ((1u << (e & 7)) - 1));
+	return n;
+}
+
+/* prefix counts of the whole keep bitmap, per block and per piece */
+static enum cs_status prefix_whole(struct cs_plan *plan, const uint8_t *keep, struct cs_err *err)
+{
+	struct cs_plan_cache *c = plan->cache;
+	uint64_t n = 0;
+
+	c->sub = malloc((plan->nblocks ? plan->nblocks : 1) * c->spb * sizeof(*c->sub));
+	if (!c->sub)
+		return cs_fail_nomem(err);
+	for (uint64_t b = 0; b < plan->nblocks; b++) {
+		uint64_t s = block_start(plan, b), e = block_end(plan, b);
+
+		plan->kept_before[b] = n;
+		n += count_range(keep, s, e);
+		fill_sub(c->sub + b * c->spb, c->spb, keep + (s >> 3), e - s);
+	}
+	plan->kept_before[plan->nblocks] = n;
+	plan->kept_pages = n;
+	return CS_OK;
+}
+
+enum cs_status cs_plan_from_bitmaps(struct cs_plan *plan, uint64_t max_mapnr,
+				    const uint8_t *present, const uint8_t *keep,
+				    struct cs_err *err)
+{
+	enum cs_status st;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->max_mapnr = max_mapnr;
+	st = alloc_common(plan, CS_PLAN_BLOCK_SHIFT_MIN, err);
+	if (st) {
+		cs_plan_fini(plan);
+		return st;
+	}
+	plan->cache->whole = plan->cache->borrowed = 1;
+	plan->cache->present = (uint8_t *)present;
+	plan->cache->keep = (uint8_t *)keep;
+	plan->window_blocks = plan->nblocks;
+	st = prefix_whole(plan, keep, err);
+	if (st) {
+		cs_plan_fini(plan);
+		return st;
+	}
+	plan->present_pages = count_range(present, 0, max_mapnr);
+	return CS_OK;
+}
+
+enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel *k,
+				   unsigned int level, uint64_t buffer_kib, struct cs_err *err)
 {
 	const struct cs_vmcoreinfo *vi = &k->vi;
 	const struct cs_vmcore *vc = k->vc;
-	struct mm_walk w;
-	unsigned int shift, page_size = vc->page_size ? vc->page_size : 4096;
-	uint64_t bytes, nr_sections, per_root, nroots, ms_size, sec_shift;
+	struct cs_plan_cache *c;
+	struct mm_walk *w;
+	unsigned int shift, bshift, page_size = vc->page_size ? vc->page_size : 4096;
+	uint64_t nr_sections, ms_size, sec_shift, window_pfns;
+	struct cs_page_layout layout;
 	enum cs_status st;
 
 	memset(plan, 0, sizeof(*plan));
@@ -252,16 +712,9 @@ enum cs_status cs_plan_build(struct cs_plan *plan, const struct cs_kernel *k,
 		return cs_fail(err, CS_INVALID, "dump level %u out of range 0-31", level);
 	for (shift = 0; (1u << shift) < page_size; shift++)
 		;
-	memset(&w, 0, sizeof(w));
-	w.k = k;
-	w.plan = plan;
-	w.level = level;
-	st = cs_page_layout_init(&w.layout, vi, err);
+	st = cs_page_layout_init(&layout, vi, err);
 	if (st)
 		return cs_err_prefix(err, "cannot classify pages");
-	/* 7.1's compound_info is being reworked to encode the head differently
-	 * (vmemmap dedup series); only bit 0 (tail) is relied upon there */
-	w.check_head_ptr = w.layout.has_compound_head && !vi->have.off_page_compound_info;
 
 	ms_size = vi->size_mem_section;
 	sec_shift = (uint64_t)vi->section_size_bits;
@@ -272,76 +725,130 @@ enum cs_status cs_plan_build(struct cs_plan *plan, const struct cs_kernel *k,
 			       "SECTION_SIZE_BITS=%llu MAX_PHYSMEM_BITS=%lld",
 			       (unsigned long long)ms_size, (unsigned long long)sec_shift,
 			       (long long)vi->max_physmem_bits);
-	w.pages_per_section = (uint64_t)1 << (sec_shift - shift);
-	nr_sections = (uint64_t)1 << (vi->max_physmem_bits - (int64_t)sec_shift);
+	/* a block holds whole sections */
+	bshift = (unsigned int)(sec_shift - shift);
+	if (bshift < CS_PLAN_BLOCK_SHIFT_MIN)
+		bshift = CS_PLAN_BLOCK_SHIFT_MIN;
+	if (bshift > 40)
+		return cs_fail(err, CS_CORRUPT, "implausible SECTION_SIZE_BITS %llu",
+			       (unsigned long long)sec_shift);
 
 	plan->dump_level = level;
 	plan->max_mapnr = vc->max_pfn;
-	bytes = (plan->max_mapnr + 7) / 8;
-	plan->present = calloc(bytes ? bytes : 1, 1);
-	plan->keep = calloc(bytes ? bytes : 1, 1);
-	w.buf = malloc((size_t)(CS_MM_BATCH + 1) * w.layout.size);
-	if (!plan->present || !plan->keep || !w.buf) {
+	st = alloc_common(plan, bshift, err);
+	if (st)
+		goto out;
+	c = plan->cache;
+	c->vc = vc;
+	w = &c->w;
+	w->k = k;
+	w->plan = plan;
+	w->max = plan->max_mapnr;
+	w->level = level;
+	w->layout = layout;
+	/* 7.1's compound_info is being reworked to encode the head differently
+	 * (vmemmap dedup series); only bit 0 (tail) is relied upon there */
+	w->check_head_ptr = layout.has_compound_head && !vi->have.off_page_compound_info;
+	w->pages_per_section = (uint64_t)1 << (sec_shift - shift);
+	nr_sections = (uint64_t)1 << (vi->max_physmem_bits - (int64_t)sec_shift);
+	w->ms_size = ms_size;
+	/* EXTREME when the root array is shorter than the section count */
+	w->per_root = vi->have.len_mem_section && vi->len_mem_section == nr_sections
+			   ? 1 : page_size / ms_size;
+	w->nroots = (nr_sections + w->per_root - 1) / w->per_root;
+	w->buf = malloc((size_t)(CS_MM_READ + 1) * layout.size);
+	if (!w->buf) {
 		st = cs_fail_nomem(err);
 		goto out;
 	}
-	st = mark_present(plan, vc, bytes, err);
-	if (st)
+
+	/* the bitmap buffer: KiB per bitmap, 8 Ki pfns a KiB, whole blocks,
+	 * at least two (the analyst order's both ends) */
+	if (!buffer_kib)
+		buffer_kib = CS_PLAN_DEFAULT_BUFFER_KIB;
+	window_pfns = buffer_kib > (UINT64_MAX >> 14) ? UINT64_MAX >> 1 : buffer_kib << 13;
+	plan->window_blocks = window_pfns >> bshift;
+	if (plan->window_blocks < 2)
+		plan->window_blocks = 2;
+	c->block_bytes = ((uint64_t)1 << bshift) >> 3;
+
+	if (plan->nblocks <= plan->window_blocks) {
+		/* one window: both bitmaps whole, one walk */
+		uint64_t bytes = (plan->max_mapnr + 7) / 8;
+
+		c->whole = 1;
+		c->present = malloc(bytes ? bytes : 1);
+		c->keep = malloc(bytes ? bytes : 1);
+		if (!c->present || !c->keep) {
+			st = cs_fail_nomem(err);
+			goto out;
+		}
+		fill_input_bits(vc, c->present, c->keep, 0, plan->max_mapnr, bytes);
+		w->present = c->present;
+		w->keep = c->keep;
+		w->base = 0;
+		w->counting = 1;
+		walk_range(w, 0, plan->max_mapnr);
+		plan->present_pages = popcount_bm(c->present, bytes);
+		st = prefix_whole(plan, c->keep, err);
+		free(w->buf);
+		w->buf = NULL;
 		goto out;
-
-	/* EXTREME when the root array is shorter than the section count */
-	per_root = vi->have.len_mem_section && vi->len_mem_section == nr_sections
-			   ? 1 : page_size / ms_size;
-	nroots = (nr_sections + per_root - 1) / per_root;
-	for (uint64_t s = 0; s * w.pages_per_section < plan->max_mapnr; s++) {
-		uint64_t start = s * w.pages_per_section;
-		uint64_t end = start + w.pages_per_section;
-		uint64_t r = s / per_root, idx = s % per_root, entry_addr, map;
-		uint8_t ent[8];
-
-		if (end > plan->max_mapnr)
-			end = plan->max_mapnr;
-		if (!any_present(plan, start, end))
-			continue;
-		if (r >= nroots) {
-			keep_unclassified(&w, start, end);
-			continue;
-		}
-		if (per_root == 1) {
-			entry_addr = vi->sym_mem_section + s * ms_size;
-		} else {
-			if (cs_kernel_read_virt(k, vi->sym_mem_section + r * 8, ent, 8,
-						&w.scratch) != CS_OK) {
-				keep_unclassified(&w, start, end);
-				continue;
-			}
-			entry_addr = cs_get_le64(ent);
-			if (!entry_addr) {
-				keep_unclassified(&w, start, end);
-				continue;
-			}
-			entry_addr += idx * ms_size;
-		}
-		if (cs_kernel_read_virt(k, entry_addr + vi->off_section_mem_map, ent, 8,
-					&w.scratch) != CS_OK) {
-			keep_unclassified(&w, start, end);
-			continue;
-		}
-		map = cs_get_le64(ent);
-		if (!(map & CS_SECTION_HAS_MEM_MAP) || !(map & ~CS_SECTION_FLAG_MASK)) {
-			keep_unclassified(&w, start, end);
-			continue;
-		}
-		map &= ~CS_SECTION_FLAG_MASK;
-		if (start && w.blk.end <= start)
-			w.blk.end = 0;
-		walk_section(&w, map, start, end);
 	}
-	plan->present_pages = popcount_bm(plan->present, bytes);
-	plan->kept_pages = popcount_bm(plan->keep, bytes);
+
+	/* windows: a cache of window_blocks blocks, filled by the first walk */
+	c->nslots = (size_t)plan->window_blocks;
+	c->present = malloc(c->nslots * c->block_bytes);
+	c->keep = malloc(c->nslots * c->block_bytes);
+	c->slot_block = malloc(c->nslots * sizeof(*c->slot_block));
+	c->slot_used = calloc(c->nslots, sizeof(*c->slot_used));
+	c->slot_keep = calloc(c->nslots, 1);
+	c->sub = malloc(c->nslots * c->spb * sizeof(*c->sub));
+	c->block_slot = calloc(plan->nblocks, sizeof(*c->block_slot));
+	if (!c->present || !c->keep || !c->slot_block || !c->slot_used || !c->slot_keep ||
+	    !c->block_slot || !c->sub) {
+		st = cs_fail_nomem(err);
+		goto out;
+	}
+	for (size_t i = 0; i < c->nslots; i++)
+		c->slot_block[i] = UINT64_MAX;
+	for (uint64_t b = 0; b < plan->nblocks; b++) {
+		uint64_t start = block_start(plan, b), end = block_end(plan, b);
+		int hit;
+		size_t s = slot_for(plan, b, &hit);
+		uint8_t *pres = c->present + s * c->block_bytes, *keep = c->keep + s * c->block_bytes;
+
+		/* the walk state where this block starts inside an earlier one */
+		if (start && w->blk.end > start) {
+			if (c->ncarry == c->ccap) {
+				size_t ncap = c->ccap ? 2 * c->ccap : 16;
+				struct carry *n = realloc(c->carry, ncap * sizeof(*n));
+
+				if (!n) {
+					st = cs_fail_nomem(err);
+					goto out;
+				}
+				c->carry = n;
+				c->ccap = ncap;
+			}
+			c->carry[c->ncarry].block = b;
+			c->carry[c->ncarry].blk = w->blk;
+			c->ncarry++;
+		}
+		fill_input_bits(vc, pres, keep, start, end, c->block_bytes);
+		w->present = pres;
+		w->keep = keep;
+		w->base = start;
+		w->counting = 1;
+		walk_range(w, start, end);
+		fill_sub(c->sub + s * c->spb, c->spb, keep, end - start);
+		c->slot_keep[s] = 1;
+		plan->present_pages += popcount_bm(pres, c->block_bytes);
+		plan->kept_before[b + 1] = plan->kept_before[b] + popcount_bm(keep, c->block_bytes);
+	}
+	plan->kept_pages = plan->kept_before[plan->nblocks];
 	st = CS_OK;
 out:
-	free(w.buf);
 	if (st)
 		cs_plan_fini(plan);
 	return st;
@@ -349,7 +856,25 @@ out:
 
 void cs_plan_fini(struct cs_plan *plan)
 {
-	free(plan->present);
-	free(plan->keep);
-	plan->present = plan->keep = NULL;
+	struct cs_plan_cache *c = plan->cache;
+
+	if (plan->is_view)
+		return;
+	if (c) {
+		if (!c->borrowed) {
+			free(c->present);
+			free(c->keep);
+		}
+		free(c->w.buf);
+		free(c->slot_block);
+		free(c->slot_keep);
+		free(c->slot_used);
+		free(c->block_slot);
+		free(c->carry);
+		free(c->sub);
+		free(c);
+	}
+	free(plan->kept_before);
+	plan->cache = NULL;
+	plan->kept_before = NULL;
 }

@@ -26,8 +26,9 @@ struct cs_source_ops {
 				    void *buf, struct cs_err *err);
 	int (*pfn_present)(const struct cs_vmcore *vc, uint64_t pfn);
 	int (*pfn_has_data)(const struct cs_vmcore *vc, uint64_t pfn);
+	/* pfns [start, end), start a multiple of 8; bit (pfn - start) */
 	void (*bitmaps)(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
-			uint64_t max_mapnr);
+			uint64_t start, uint64_t end);
 };
 
 extern const struct cs_source_ops cs_source_elf, cs_source_kdump;

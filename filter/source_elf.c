@@ -385,37 +385,43 @@ static int elf_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
 	return pfn_covered(vc, pfn, 1);
 }
 
-static void set_range(uint8_t *bm, uint64_t first, uint64_t last, uint64_t max)
+/* set bits [first, last] of a bitmap whose bit 0 is pfn @base, clipped to
+ * [base, max) */
+static void set_range(uint8_t *bm, uint64_t base, uint64_t first, uint64_t last, uint64_t max)
 {
 	if (last >= max)
 		last = max - 1;
+	if (first < base)
+		first = base;
 	for (uint64_t pfn = first; pfn <= last; pfn++) {
-		if (!(pfn & 7) && pfn + 7 <= last) {
-			bm[pfn >> 3] = 0xff;
+		uint64_t i = pfn - base;
+
+		if (!(i & 7) && pfn + 7 <= last) {
+			bm[i >> 3] = 0xff;
 			pfn += 7;
 		} else {
-			bm[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+			bm[i >> 3] |= (uint8_t)(1u << (i & 7));
 		}
 	}
 }
 
 static void elf_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
-			uint64_t max_mapnr)
+			uint64_t start, uint64_t end)
 {
 	unsigned int shift = 0;
 
 	while ((1u << shift) < vc->page_size)
 		shift++;
-	for (size_t i = 0; i < vc->nseg && max_mapnr; i++) {
+	for (size_t i = 0; i < vc->nseg; i++) {
 		const struct cs_segment *s = &vc->seg[i];
 		uint64_t first = s->phys >> shift;
 
-		if (first >= max_mapnr)
+		if (first >= end || !s->mem_size || (s->phys + s->mem_size - 1) >> shift < start)
 			continue;
 		/* a page partly covered counts (pfn 0x9f on PC guests) */
-		set_range(present, first, (s->phys + s->mem_size - 1) >> shift, max_mapnr);
-		if (s->file_size)
-			set_range(data, first, (s->phys + s->file_size - 1) >> shift, max_mapnr);
+		set_range(present, start, first, (s->phys + s->mem_size - 1) >> shift, end);
+		if (s->file_size && (s->phys + s->file_size - 1) >> shift >= start)
+			set_range(data, start, first, (s->phys + s->file_size - 1) >> shift, end);
 	}
 }
 

@@ -330,21 +330,23 @@ static int kdump_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
 }
 
 static void kdump_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
-			  uint64_t max_mapnr)
+			  uint64_t start, uint64_t end)
 {
 	const struct kd *kd = vc->priv;
-	uint64_t n = max_mapnr < kd->max_mapnr ? max_mapnr : kd->max_mapnr;
-	uint64_t bytes = n / 8;
+	uint64_t n = end < kd->max_mapnr ? end : kd->max_mapnr;
+	uint64_t full = start < n ? (n - start) / 8 : 0, base = start / 8;
 
-	for (uint64_t i = 0; i < bytes; i++) {
-		present[i] = kd->bm1[i] | kd->bm2[i];
-		data[i] = kd->data[i];
+	for (uint64_t i = 0; i < full; i++) {
+		present[i] = kd->bm1[base + i] | kd->bm2[base + i];
+		data[i] = kd->data[base + i];
 	}
-	for (uint64_t pfn = bytes * 8; pfn < n; pfn++) {
+	for (uint64_t pfn = start + full * 8; pfn < n; pfn++) {
+		uint64_t i = pfn - start;
+
 		if (bit(kd->bm1, pfn) || bit(kd->bm2, pfn))
-			present[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+			present[i >> 3] |= (uint8_t)(1u << (i & 7));
 		if (bit(kd->data, pfn))
-			data[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+			data[i >> 3] |= (uint8_t)(1u << (i & 7));
 	}
 }
 

@@ -95,26 +95,28 @@ static int split_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
 }
 
 static void split_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
-			  uint64_t max_mapnr)
+			  uint64_t start, uint64_t end)
 {
 	const struct split *sp = vc->priv;
-	uint64_t bytes = (max_mapnr + 7) / 8;
+	uint64_t bytes = (end - start + 7) / 8;
 	uint8_t *tp = malloc(bytes), *td = malloc(bytes);
 
 	if (!tp || !td) {
 		/* no room for a copy: pfn by pfn (slow, but this cannot fail) */
-		for (uint64_t pfn = 0; pfn < max_mapnr; pfn++) {
+		for (uint64_t pfn = start; pfn < end; pfn++) {
+			uint64_t i = pfn - start;
+
 			if (split_pfn_present(vc, pfn))
-				present[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+				present[i >> 3] |= (uint8_t)(1u << (i & 7));
 			if (split_pfn_has_data(vc, pfn))
-				data[pfn >> 3] |= (uint8_t)(1u << (pfn & 7));
+				data[i >> 3] |= (uint8_t)(1u << (i & 7));
 		}
 	} else {
 		/* members' data bitmaps are empty outside their ranges: OR them */
 		for (size_t i = 0; i < sp->n; i++) {
 			memset(tp, 0, bytes);
 			memset(td, 0, bytes);
-			cs_vmcore_bitmaps(&sp->m[i], tp, td, max_mapnr);
+			cs_vmcore_bitmaps(&sp->m[i], tp, td, start, end);
 			for (uint64_t b = 0; b < bytes; b++) {
 				present[b] |= tp[b];
 				data[b] |= td[b];

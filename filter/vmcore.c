@@ -252,7 +252,8 @@ int cs_vmcore_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
 }
 
 void cs_vmcore_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
-		       uint64_t max_mapnr)
+		       uint64_t start, uint64_t end)
 {
-	vc->ops->bitmaps(vc, present, data, max_mapnr);
+	if (start < end)
+		vc->ops->bitmaps(vc, present, data, start, end);
 }

@@ -97,11 +97,12 @@ int cs_vmcore_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn);
 /* Is pfn @pfn RAM in the input (with or without data)? */
 int cs_vmcore_pfn_present(const struct cs_vmcore *vc, uint64_t pfn);
 
-/* Fill the two bitmaps for pfns [0, @max_mapnr) (bit p = byte p/8, bit p%8;
- * both zeroed by the caller): @present as cs_vmcore_pfn_present, @data as
- * cs_vmcore_pfn_has_data.  Done per range, not per pfn. */
+/* Fill the two bitmaps for pfns [@start, @end) (@start a multiple of 8; pfn
+ * p is byte (p - start)/8, bit p%8; both zeroed by the caller): @present as
+ * cs_vmcore_pfn_present, @data as cs_vmcore_pfn_has_data.  Done per range,
+ * not per pfn, so that the page plan can fill one window at a time. */
 void cs_vmcore_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
-		       uint64_t max_mapnr);
+		       uint64_t start, uint64_t end);
 
 /* Leave physical range [@start, @end) out of an ELF input, as a memory hole
  * (the crash kernel's reservation when reading /proc/kcore).  Segments are

@@ -1,7 +1,7 @@
 /* plancheck.c - build the page plan of a vmcore and check it against others.
  *
  *   plancheck [-d LEVEL] [--compare-kdump FILE] [--classes OUT] [--max-diff N]
- *             [--describe PFN[,PFN...]] VMCORE
+ *             [--describe PFN[,PFN...]] [--check-windows KB] VMCORE
  *
  * Prints per-class counts in makedumpfile's report terms plus one
  * "class NAME count N excluded M" line per class.  --compare-kdump compares
@@ -11,7 +11,11 @@
  * differing pfn range with both sides' verdicts and our reading of the first
  * struct page.  --classes writes one letter per pfn (N not present, P
  * poisoned/offline, F free, U user, C cache, c private cache, K kept) from
- * plans at levels 0, 2, 4, 8 and 16.
+ * plans at levels 0, 2, 4, 8 and 16.  --check-windows builds the plan again
+ * with a bitmap buffer of KB (--cyclic-buffer) and checks that the windowed
+ * plan is the one-window plan: counts, every present and kept bit (read
+ * from the top down, so blocks are walked again out of order), the rank of
+ * every kept pfn, and views.
  * Exit: 0 ok (or equal), 1 bitmaps differ, 2 error.
  */
 #include <errno.h>
@@ -147,17 +151,17 @@ static int write_classes(const struct cs_kernel *k, const char *out, struct cs_e
 		return cs_fail_errno(err, errno, "cannot create %s", out), -1;
 	for (uint64_t pfn = 0; pfn < p[0].max_mapnr; pfn++) {
 		char ch = 'K';
-		if (!cs_bit_test(p[0].present, pfn))
+		if (!cs_plan_present(&p[0], pfn))
 			ch = 'N';
-		else if (!cs_bit_test(p[0].keep, pfn))
+		else if (!cs_plan_kept(&p[0], pfn))
 			ch = 'P';
-		else if (!cs_bit_test(p[4].keep, pfn))
+		else if (!cs_plan_kept(&p[4], pfn))
 			ch = 'F';
-		else if (!cs_bit_test(p[3].keep, pfn))
+		else if (!cs_plan_kept(&p[3], pfn))
 			ch = 'U';
-		else if (!cs_bit_test(p[1].keep, pfn))
+		else if (!cs_plan_kept(&p[1], pfn))
 			ch = 'C';
-		else if (!cs_bit_test(p[2].keep, pfn))
+		else if (!cs_plan_kept(&p[2], pfn))
 			ch = 'c';
 		fputc(ch, f);
 	}
@@ -168,11 +172,71 @@ static int write_classes(const struct cs_kernel *k, const char *out, struct cs_e
 	return rc;
 }
 
+/* The plan with a @kib bitmap buffer must be @one, bit for bit. */
+static int check_windows(const struct cs_kernel *k, const struct cs_plan *one, uint64_t kib,
+			 struct cs_err *err)
+{
+	struct cs_plan w, v1, v2;
+	uint64_t bad = 0, n = one->max_mapnr, lo = n / 3, hi = 2 * n / 3;
+
+	if (cs_plan_build_sized(&w, k, one->dump_level, kib, err))
+		return -1;
+	printf("windows: %" PRIu64 " blocks of %" PRIu64 " pfns, %" PRIu64 " in the buffer, "
+	       "plan memory %" PRIu64 " bytes (one window: %" PRIu64 ")\n", w.nblocks,
+	       (uint64_t)1 << w.block_shift, w.window_blocks, cs_plan_memory(&w),
+	       cs_plan_memory(one));
+	if (w.present_pages != one->present_pages || w.kept_pages != one->kept_pages) {
+		printf("windows: present %" PRIu64 "/%" PRIu64 " kept %" PRIu64 "/%" PRIu64 "\n",
+		       w.present_pages, one->present_pages, w.kept_pages, one->kept_pages);
+		bad++;
+	}
+	for (int c = 0; c < CS_PC_COUNT; c++)
+		if (w.count[c] != one->count[c] || w.excluded[c] != one->excluded[c]) {
+			printf("windows: class %s differs\n", class_name[c]);
+			bad++;
+		}
+	/* top down: every block is loaded again, most of them walked again */
+	for (uint64_t pfn = n; pfn-- > 0;) {
+		if (cs_plan_present(&w, pfn) != cs_plan_present(one, pfn) ||
+		    cs_plan_kept(&w, pfn) != cs_plan_kept(one, pfn)) {
+			if (bad++ < 10)
+				printf("windows: pfn 0x%" PRIx64 " differs\n", pfn);
+		}
+	}
+	/* ranks (descriptor indexes) and next_kept, bottom up */
+	for (uint64_t pfn = cs_plan_next_kept(&w, 0, n), i = 0; pfn < n;
+	     pfn = cs_plan_next_kept(&w, pfn + 1, n), i++) {
+		if (cs_plan_rank(&w, pfn) != i || cs_plan_rank(one, pfn) != i) {
+			if (bad++ < 10)
+				printf("windows: rank of pfn 0x%" PRIx64 " is not %" PRIu64 "\n", pfn, i);
+		}
+	}
+	/* a --split style view of the middle third */
+	cs_plan_view(&w, lo, hi, &v1);
+	cs_plan_view(one, lo, hi, &v2);
+	if (v1.kept_pages != v2.kept_pages ||
+	    cs_plan_next_kept(&v1, 0, n) != cs_plan_next_kept(&v2, 0, n) ||
+	    cs_plan_rank(&v1, hi - 1) != cs_plan_rank(&v2, hi - 1)) {
+		printf("windows: views of [0x%" PRIx64 ", 0x%" PRIx64 ") differ\n", lo, hi);
+		bad++;
+	}
+	{
+		uint64_t carried, rewalked;
+
+		cs_plan_walk_stats(&w, &carried, &rewalked);
+		printf("windows: %" PRIu64 " blocks start inside an earlier block, %" PRIu64
+		       " blocks walked again\n", carried, rewalked);
+	}
+	printf("windows: %" PRIu64 " differences, kept %" PRIu64 "\n", bad, w.kept_pages);
+	cs_plan_fini(&w);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *vmcore = NULL, *kdump = NULL, *classes = NULL, *describe_pfn = NULL;
 	unsigned int level = 31;
-	uint64_t max_diff = 50;
+	uint64_t max_diff = 50, window_kib = 0;
 	struct cs_vmcore vc;
 	struct cs_kernel k;
 	struct cs_plan plan;
@@ -191,6 +255,8 @@ int main(int argc, char **argv)
 			describe_pfn = argv[++i];
 		else if (!strcmp(argv[i], "--max-diff") && i + 1 < argc)
 			max_diff = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--check-windows") && i + 1 < argc)
+			window_kib = strtoull(argv[++i], NULL, 0);
 		else if (argv[i][0] != '-' && !vmcore)
 			vmcore = argv[i];
 		else {
@@ -212,7 +278,7 @@ int main(int argc, char **argv)
 	/* cross-check: mem_section's decoded mem_map is the vmemmap base */
 	if (!strcmp(k.arch->name, "x86_64")) {
 		uint64_t first = 0;
-		while (first < plan.max_mapnr && !cs_bit_test(plan.present, first))
+		while (first < plan.max_mapnr && !cs_plan_present(&plan, first))
 			first++;
 		uint64_t map = section_map(&k, first);
 		printf("memmap: mem_section mem_map 0x%" PRIx64 " vmemmap_base 0x%" PRIx64 " %s\n",
@@ -227,6 +293,15 @@ int main(int argc, char **argv)
 		d = *end == ',' ? end + 1 : "";
 	}
 
+	if (window_kib) {
+		int r = check_windows(&k, &plan, window_kib, &err);
+
+		if (r < 0) {
+			fprintf(stderr, "plancheck: %s\n", err.msg);
+			return 2;
+		}
+		rc |= r;
+	}
 	if (classes && write_classes(&k, classes, &err)) {
 		fprintf(stderr, "plancheck: %s\n", err.msg);
 		return 2;
@@ -244,7 +319,7 @@ int main(int argc, char **argv)
 			       plan.max_mapnr, their_max);
 		uint64_t n = their_max > plan.max_mapnr ? their_max : plan.max_mapnr;
 		for (uint64_t pfn = 0; pfn < n;) {
-			int ours = pfn < plan.max_mapnr && cs_bit_test(plan.keep, pfn);
+			int ours = cs_plan_kept(&plan, pfn);
 			int theirs = pfn < their_max && cs_bit_test(bm2, pfn);
 			uint64_t end = pfn + 1;
 
@@ -253,7 +328,7 @@ int main(int argc, char **argv)
 				pfn++;
 				continue;
 			}
-			while (end < n && (end < plan.max_mapnr && cs_bit_test(plan.keep, end)) == ours &&
+			while (end < n && cs_plan_kept(&plan, end) == ours &&
 			       (end < their_max && cs_bit_test(bm2, end)) == theirs) {
 				theirs_kept += (uint64_t)theirs;
 				end++;
@@ -271,7 +346,7 @@ int main(int argc, char **argv)
 		       " differing pfns in %" PRIu64 " ranges\n",
 		       plan.kept_pages, theirs_kept, ndiff, nranges);
 		free(bm2);
-		rc = ndiff ? 1 : 0;
+		rc |= ndiff ? 1 : 0;
 	}
 	cs_plan_fini(&plan);
 	cs_vmcore_close(&vc);

@@ -142,11 +142,15 @@ static void fixture_init(struct fixture *f)
 			for (unsigned int i = 0; i < PAGE; i++)
 				f->mem[pfn][i] = (uint8_t)("pfn data "[i % 9] + (i / 512) + pfn);
 	}
-	f->plan.max_mapnr = NPFN;
-	f->plan.present = f->present;
-	f->plan.keep = f->keep;
+	{
+		struct cs_err err;
+
+		CHECK(cs_plan_from_bitmaps(&f->plan, NPFN, f->present, f->keep, &err) == CS_OK,
+		      "plan from bitmaps");
+	}
 	f->plan.dump_level = 31;
-	f->plan.kept_pages = NPFN - 10 - 10;
+	CHECK(f->plan.kept_pages == NPFN - 10 - 10, "kept pages %llu",
+	      (unsigned long long)f->plan.kept_pages);
 }
 
 /* write every kept pfn; @reverse: in decreasing pfn order */
@@ -746,6 +750,7 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (!failures && system(cmd) != 0)
 		fprintf(stderr, "warning: could not remove %s\n", dir);
+	cs_plan_fini(&f->plan);
 	free(f);
 	if (failures) {
 		fprintf(stderr, "%d check(s) failed (files kept in %s)\n", failures, dir);
