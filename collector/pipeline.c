@@ -211,6 +211,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	sigset_t block, saved;
 	unsigned int nthreads = cfg->nthreads ? cfg->nthreads : 1;
 	double t0 = now_s(), last = t0;
+	int shown = 0;		/* a progress line is on stderr */
 	int locked = 0;
 
 	memset(stats, 0, sizeof(*stats));
@@ -322,6 +323,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		if (cfg->progress && now_s() - last >= 1.0) {
 			last = now_s();
 			progress(&p, done_pages, cfg->plan->kept_pages, t0, 0);
+			shown = 1;
 		}
 		pthread_mutex_lock(&p.lock);
 		locked = 1;
@@ -343,6 +345,8 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	}
 	if (cfg->progress && st == CS_OK)
 		progress(&p, done_pages, cfg->plan->kept_pages, t0, 1);
+	else if (shown)
+		fputc('\n', stderr);	/* main's message starts on a line of its own */
 	for (unsigned int i = 0; i < p.nslots; i++)
 		free(p.slots[i].data);
 	free(p.slots);
