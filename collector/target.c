@@ -39,6 +39,7 @@
 #include "lib/io.h"
 
 #define TMP_SUFFIX ".incomplete"
+#define CS_WRITEBACK_CHUNK (8u << 20)	/* bytes between writeback starts */
 
 /* statfs f_type of NFS (the kernel's include/uapi/linux/magic.h), where
  * write errors arrive after write() returned; tests/real/nfs.test.  Other
@@ -109,6 +110,7 @@ enum cs_status cs_target_open_file(struct cs_target *t, const char *path, int fo
 		}
 		close(t->fd);
 		t->fd = fd;
+		t->sync_writes = 1;
 	}
 	/* O_TRUNC on an existing file keeps its mode: make it private again */
 	if (force && fchmod(t->fd, 0600) != 0) {
@@ -215,6 +217,20 @@ enum cs_status cs_target_open_ssh(struct cs_target *t, const char *url, const ch
 	return st;
 }
 
+/* Every CS_WRITEBACK_CHUNK bytes, ask the kernel to start writing the dirty
+ * pages out (not to wait for them): the disk works while we compress, the
+ * final fsync has only the last chunk left, and the capture kernel's small
+ * memory is not filled with dirty page cache.  A failure here is only
+ * advice lost; fsync reports real write errors at commit. */
+static void start_writeback(struct cs_target *t, size_t n)
+{
+	t->unsynced += n;
+	if (t->sync_writes || t->unsynced < CS_WRITEBACK_CHUNK)
+		return;
+	t->unsynced = 0;
+	(void)sync_file_range(t->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len,
 				uint64_t off, struct cs_err *err)
 {
@@ -237,6 +253,8 @@ enum cs_status cs_target_pwrite(struct cs_target *t, const void *buf, size_t len
 			st = cs_write_all_stop(t->fd, buf, fits, off, t->stop, t->tmp_path, err);
 			if (st == CS_SYS || st == CS_NOSPACE)
 				t->io_failed = 1;
+			else if (st == CS_OK)
+				start_writeback(t, fits);
 		} else {
 			struct cs_flat_record r;
 

@@ -29,6 +29,12 @@ struct cs_target {
 	/* file only: a write, sync or close failed (EIO from a dead NFS
 	 * server, ENOSPC found late...): what was written is kept */
 	int io_failed;
+	/* file only: bytes written since writeback was last started; every
+	 * CS_WRITEBACK_CHUNK the kernel is asked to start writing them out, so
+	 * the capture kernel's page cache holds little dirty data and the
+	 * final fsync waits only for the tail */
+	uint64_t unsynced;
+	int sync_writes;	/* O_DSYNC (NFS): nothing to start */
 	int force;		/* -f: replace an existing final file */
 	/* the run's stop flag (set by SIGINT/SIGTERM) or NULL: a write
 	 * blocked on a pipe nobody reads ends when it is set */
