@@ -57,6 +57,10 @@ struct cs_writer {
 	uint64_t win_start;
 	uint8_t win_filled[DESC_WINDOW / 8];
 	unsigned int win_count;
+	/* the last kept pfn given a descriptor and its index: the next pfn's
+	 * index without a rank query (pages mostly come in runs) */
+	uint64_t last_pfn, last_idx;
+	int have_last;
 
 	uint64_t pages_done;
 	uint64_t bytes;
@@ -158,7 +162,13 @@ static enum cs_status set_desc(struct cs_writer *w, uint64_t pfn, uint64_t off,
 		return cs_fail(err, CS_INVALID,
 			       "kdump writer: pfn %#llx is not in the 2nd bitmap",
 			       (unsigned long long)pfn);
-	idx = cs_plan_rank(w->plan, pfn);
+	if (w->have_last && pfn == w->last_pfn + 1)
+		idx = w->last_idx + 1;	/* both kept: adjacent ranks */
+	else
+		idx = cs_plan_rank(w->plan, pfn);
+	w->last_pfn = pfn;
+	w->last_idx = idx;
+	w->have_last = 1;
 	if (idx < w->win_start || idx >= w->win_start + DESC_WINDOW) {
 		st = flush_descs(w, err);
 		if (st != CS_OK)
