@@ -11,7 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#define BATCH_PAGES 64
+/* Pages per slot.  32 (it was 64): half the ring and page buffers, so half
+ * their resident memory, and no slower on the lab's 4 GiB vmcore (-d 31 -l,
+ * -d 1 -l, bench/bench.sh, alternating with makedumpfile; 2026-11-22). */
+#define BATCH_PAGES 32
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
 
@@ -21,7 +24,11 @@ struct slot {
 	uint64_t pfn[BATCH_PAGES];
 	uint32_t len[BATCH_PAGES];		/* 0 = zero page (excluded) */
 	uint32_t flags[BATCH_PAGES];
-	uint8_t *data;				/* BATCH_PAGES x stride bytes */
+	uint32_t off[BATCH_PAGES];		/* page i's bytes: data + off[i] */
+	/* BATCH_PAGES x stride bytes (the worst case); the pages' bytes are
+	 * packed one after the other, so only what a batch really compresses to
+	 * is ever touched (made resident) */
+	uint8_t *data;
 	enum cs_status status;			/* first failure in the batch */
 	struct cs_err err;
 };
@@ -95,6 +102,7 @@ static void process_slot(struct worker *wk, struct slot *s)
 {
 	struct pipe *p = wk->p;
 	uint64_t zeros = 0, raws = 0;
+	size_t off = 0;
 
 	s->status = read_batch(wk, s);
 	for (unsigned int i = 0; i < s->n && s->status == CS_OK; i++) {
@@ -124,7 +132,9 @@ static void process_slot(struct worker *wk, struct slot *s)
 		}
 		if (!flags)
 			raws++;
-		memcpy(s->data + (size_t)i * p->stride, out, out_len);
+		memcpy(s->data + off, out, out_len);
+		s->off[i] = (uint32_t)off;
+		off += out_len;
 		s->len[i] = (uint32_t)out_len;
 		s->flags[i] = flags;
 	}
@@ -172,7 +182,7 @@ static enum cs_status write_slot(struct pipe *p, const struct slot *s, struct cs
 		if (s->len[i] == 0)
 			st = cfg->wops->zero_page(cfg->w, s->pfn[i], err);
 		else
-			st = cfg->wops->page(cfg->w, s->pfn[i], s->data + (size_t)i * p->stride,
+			st = cfg->wops->page(cfg->w, s->pfn[i], s->data + s->off[i],
 					     s->len[i], s->flags[i], err);
 		if (st != CS_OK)
 			return st;
