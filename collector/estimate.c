@@ -55,7 +55,7 @@
 
 /* Fixed buffers of a dump run, mirrored from the code that owns them
  * (collector/pipeline.c, collector/kdump_writer.c, filter/memmap.c). */
-#define PIPE_BATCH_PAGES	32u		/* pages per pipeline slot */
+#define PIPE_BATCH_PAGES	16u		/* pages per pipeline slot */
 #define WRITER_CACHE		(256u * 1024)	/* kdump writer data cache */
 #define WRITER_DESC_WINDOW	(4096u * 24)	/* descriptor window */
 #define WRITER_RANK_SHIFT	12
@@ -67,12 +67,14 @@
  * RSS minus the computed buffers and context, 1-thread -d 31 dumps in the lab
  * capture kernels with THP off for the process (collector/main.c), since
  * libsnappy (and with it libstdc++) is loaded only for snappy
- * (compress/snappy.c) and the pipeline's slots hold 32 packed pages:
- * 2134-2371 KiB over 4 dumps (6.1 1 GiB, two guests; lzo and zstd;
- * tests/real/estimate.test).  It was 3515-3702 KiB with libstdc++ always
- * loaded.  This run's own resident size is no guide: it runs in the first
+ * (compress/snappy.c) and the pipeline's slots hold 16 packed pages:
+ * 2095-2407 KiB over 4 dumps (6.1 1 GiB, two guests; lzo and zstd;
+ * tests/real/estimate.test); the slots' term is their worst case, so a codec
+ * that compresses well (zstd) is overestimated there and this is fitted to
+ * both.  It was 3515-3702 KiB with libstdc++ always loaded and 64-page
+ * slots.  This run's own resident size is no guide: it runs in the first
  * kernel, usually from a disk file system, and touches every codec. */
-#define RSS_DUMP_BASE_KIB	2200u
+#define RSS_DUMP_BASE_KIB	2288u
 
 /* Resident memory one codec context adds to a dump, in KiB: measured as the
  * peak RSS of 1-thread -d 31 dumps with the codec minus the uncompressed one
@@ -336,7 +338,7 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
  * of max_pfn bits, at most the default --cyclic-buffer each, and 8 bytes of
  * block summary per 32 Ki pfns, filter/plan.h), the kdump writer's data cache, descriptor window and
  * header block, the mem_map batch, the pipeline's slots (2 per thread + 2,
- * each 32 pages of the codec's bound: an upper bound, as a slot packs the
+ * each 16 pages of the codec's bound: an upper bound, as a slot packs the
  * compressed pages and only what a batch compresses to is touched) and
  * per-thread page buffers, one measured codec context per thread (ctx_kib())
  * and a codec library loaded at first use (lib_kib()). */

@@ -11,10 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Pages per slot.  32 (it was 64): half the ring and page buffers, so half
- * their resident memory, and no slower on the lab's 4 GiB vmcore (-d 31 -l,
- * -d 1 -l, bench/bench.sh, alternating with makedumpfile; 2026-11-22). */
-#define BATCH_PAGES 32
+/* Pages per slot.  16 (it was 64): a quarter of the ring and page buffers,
+ * so of their resident memory, and no slower on the lab's 4 GiB vmcore
+ * (-d 31 -l, -d 1 -l, bench/bench.sh -n 5 against makedumpfile with 64, 32
+ * and 16; 2026-11-22). */
+#define BATCH_PAGES 16
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
 
