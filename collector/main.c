@@ -214,6 +214,15 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 	if (st != CS_OK)
 		return st;
 	r->have_vc = 1;
+	/* /proc/vmcore through mmap windows unless --non-mmap (filter/mapread.h);
+	 * CORESIFT_MMAP=1 maps any ELF file, so tests can compare both paths */
+	st = cs_vmcore_set_read_mode(&r->vc, o->non_mmap ? CS_READ_PREAD
+					     : getenv("CORESIFT_MMAP") ? CS_READ_MMAP
+								       : CS_READ_AUTO, err);
+	if (st != CS_OK)
+		return st;
+	if (r->vc.map)
+		msg(o, CS_ML_DEBUG, "reading %s through mmap windows\n", r->vc.path);
 	msg(o, CS_ML_DEBUG, "kernel %s, %zu memory segments, max pfn %#llx\n",
 	    r->k.vi.osrelease, r->vc.nseg, (unsigned long long)r->vc.max_pfn);
 

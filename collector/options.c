@@ -310,8 +310,7 @@ enum cs_status cs_options_parse(struct cs_options *o, int argc, char **argv,
 			o->cyclic_buffer_kib = v;
 			break;
 		case OPT_NON_MMAP:
-			/* accepted for makedumpfile compatibility; coresift reads
-			 * with pread */
+			o->non_mmap = 1;
 			break;
 		case ':':
 			return cs_fail(err, CS_INVALID, "option '%s' needs an argument",
@@ -534,7 +533,9 @@ void cs_options_usage(const struct cs_options *o, void *fp)
 "  -h, --help            this help\n"
 "  -v, --version         version and the codecs built in\n"
 "\n"
-"Accepted for makedumpfile compatibility and ignored: -b ORDER, --non-mmap.\n"
+"  --non-mmap            read /proc/vmcore with pread, not through mmap windows\n"
+"\n"
+"Accepted for makedumpfile compatibility and ignored: -b ORDER.\n"
 "\n"
 "Exit status: 0 the dump is complete; 1 something failed (the message says\n"
 "what, where and why). See coresift(8).\n",

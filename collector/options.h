@@ -57,6 +57,7 @@ struct cs_options {
 	unsigned int message_level;
 	unsigned int num_threads;	/* 0 = all online CPUs */
 	uint64_t cyclic_buffer_kib;	/* --cyclic-buffer KB per bitmap, 0 = default */
+	int non_mmap;			/* --non-mmap: read /proc/vmcore with pread */
 	uint64_t limit;			/* -L bytes, 0 = none */
 	const char *vmcoreinfo_path;	/* -i */
 	const char *json_stats;		/* --json-stats FILE|- */

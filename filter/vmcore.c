@@ -18,9 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include "filter/mapread.h"
 #include "lib/io.h"
+
+/* statfs f_type of procfs (the kernel's include/uapi/linux/magic.h) */
+#define CS_PROC_MAGIC	0x9fa0
 
 #define NOTE_ALIGN(x)	(((x) + 3) & ~(uint64_t)3)
 
@@ -29,6 +34,8 @@ enum cs_status cs_src_pread(const struct cs_vmcore *vc, void *buf, size_t len, u
 {
 	if (vc->flat)
 		return cs_flat_map_pread(vc->flat, vc->fd, vc->path, buf, len, off, err);
+	if (vc->map && cs_mapread_copy(vc->map, buf, len, off) == CS_OK)
+		return CS_OK;
 	return cs_pread_all(vc->fd, buf, len, off, vc->path, err);
 }
 
@@ -221,12 +228,27 @@ void cs_vmcore_close(struct cs_vmcore *vc)
 	if (vc->fd >= 0)
 		close(vc->fd);
 	cs_flat_map_destroy((struct cs_flat_map *)vc->flat);
+	cs_mapread_free(vc->map);
 	free(vc->path);
 	free(vc->seg);
 	free(vc->notes);
 	free(vc->eraseinfo);
 	memset(vc, 0, sizeof(*vc));
 	vc->fd = -1;
+}
+
+enum cs_status cs_vmcore_set_read_mode(struct cs_vmcore *vc, enum cs_read_mode mode,
+				       struct cs_err *err)
+{
+	struct statfs sf;
+
+	if (mode == CS_READ_PREAD || vc->map || vc->flat || vc->ops != &cs_source_elf ||
+	    vc->fd < 0 || vc->file_size == 0)
+		return CS_OK;
+	if (mode == CS_READ_AUTO &&
+	    (fstatfs(vc->fd, &sf) != 0 || (unsigned long)sf.f_type != CS_PROC_MAGIC))
+		return CS_OK;
+	return cs_mapread_new(vc->fd, vc->file_size, &vc->map, err);
 }
 
 enum cs_status cs_vmcore_read_phys(const struct cs_vmcore *vc, uint64_t paddr,

@@ -39,6 +39,7 @@ struct cs_segment {
 
 struct cs_source_ops;
 struct cs_flat_map;
+struct cs_mapread;
 
 struct cs_vmcore {
 	int fd;
@@ -48,6 +49,7 @@ struct cs_vmcore {
 	const struct cs_source_ops *ops;
 	void *priv;		/* the source's own state */
 	const struct cs_flat_map *flat;	/* non-NULL: reads go through the map */
+	struct cs_mapread *map;	/* non-NULL: file reads through mmap windows */
 	const char *format;	/* "elf", "kdump", "flattened kdump", ... */
 	unsigned int elf_class;	/* ELFCLASS64 */
 	unsigned int machine;	/* EM_X86_64 */
@@ -77,6 +79,15 @@ struct cs_vmcore {
  * is left closed. */
 enum cs_status cs_vmcore_open(const char *path, struct cs_vmcore *vc, struct cs_err *err);
 void cs_vmcore_close(struct cs_vmcore *vc);
+
+/* How file bytes are read (filter/mapread.h has the measurement):
+ * CS_READ_AUTO maps /proc/vmcore (a procfs file) and preads anything else;
+ * CS_READ_PREAD is --non-mmap; CS_READ_MMAP maps any plain ELF file (tests).
+ * Only a plain ELF input (not flattened, not kdump) is ever mapped; a
+ * mapping that fails falls back to pread. */
+enum cs_read_mode { CS_READ_AUTO, CS_READ_PREAD, CS_READ_MMAP };
+enum cs_status cs_vmcore_set_read_mode(struct cs_vmcore *vc, enum cs_read_mode mode,
+				       struct cs_err *err);
 
 /* Open @n inputs as one: @n == 1 is cs_vmcore_open(); more must be all the
  * files of one --split set (any order), read as one dump through
