@@ -1,7 +1,15 @@
 #!/bin/bash
 # bench.sh - coresift side by side with makedumpfile 1.7.2 on the same input.
 #
-# Usage: bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] VMCORE [CASE...]
+# Usage: bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] [-e CACHE] VMCORE [CASE...]
+#        bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] [-e CACHE] --synth-1t [CASE...]
+#   --synth-1t  use the 1 TiB synthetic vmcore of tests/synth/bench-1t.txt, made (about
+#         10 min, 18.8 GB on disk) or reused by bench/synth-1t.sh (CORESIFT_BENCH_1T=PATH
+#         to name a copy); CASE defaults to d31-l only.
+#   -e CACHE  page cache state of the input before each timed run: cold (evicted with
+#         posix_fadvise DONTNEED, bench/pagecache.py), warm (its data read in once before
+#         the runs), or none (default: left as it is).  With -e, the load average at the
+#         start and end of each run is printed under the case.
 #   CASE  one of the names below (default: all).  Each case runs coresift and
 #         makedumpfile alternately REPS times (default 3) with the same input
 #         and prints the median wall time, CPU time (user+sys), peak RSS and
@@ -18,22 +26,38 @@
 # Not a test: nothing here passes or fails.  Results go in doc/performance.md.
 set -euo pipefail
 reps=3
+cache=none
+synth=
+argv=()
+for a in "$@"; do
+	if [ "$a" = --synth-1t ]; then synth=1; else argv+=("$a"); fi
+done
+set -- ${argv[@]+"${argv[@]}"}
 outdir=${TMPDIR:-/var/tmp}/coresift-bench
 cs=$(cd "$(dirname "$0")/.." && pwd)/build/coresift
-while getopts n:o:c: o; do
+here=$(cd "$(dirname "$0")" && pwd)
+while getopts n:o:c:e: o; do
 	case $o in
+	e) cache=$OPTARG ;;
 	n) reps=$OPTARG ;;
 	o) outdir=$OPTARG ;;
 	c) cs=$OPTARG ;;
-	*) sed -n '2,20p' "$0"; exit 2 ;;
+	*) sed -n '2,/^# Not a test/p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -ge 1 ] || { sed -n '2,20p' "$0"; exit 2; }
-vmcore=$1
-shift
+case $cache in none | cold | warm) ;; *) echo "-e: none, cold or warm" >&2; exit 2 ;; esac
+if [ -n "$synth" ]; then
+	vmcore=$("$here/synth-1t.sh")
+else
+	[ $# -ge 1 ] || { sed -n '2,/^# Not a test/p' "$0"; exit 2; }
+	vmcore=$1
+	shift
+fi
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(d31-l d1-l d1-c d1-l-t2 d1-c-t2 d1-z)
+if [ ${#cases[@]} -eq 0 ]; then
+	if [ -n "$synth" ]; then cases=(d31-l); else cases=(d31-l d1-l d1-c d1-l-t2 d1-c-t2 d1-z); fi
+fi
 mkdir -p "$outdir"
 command -v makedumpfile >/dev/null || { echo "makedumpfile not installed" >&2; exit 1; }
 [ -x "$cs" ] || { echo "no coresift binary at $cs (build first, or -c PATH)" >&2; exit 1; }
@@ -56,10 +80,13 @@ one_run() {
 	local tool=$1 args=$2 out="$outdir/out.${1##*/}"
 	rm -f "$out"
 	sync
+	[ "$cache" = cold ] && python3 "$here/pagecache.py" evict "$vmcore"
+	[ "$cache" = none ] || echo "${tool##*/} $(cut -d' ' -f1 /proc/loadavg)" >> "$outdir/load"
 	# shellcheck disable=SC2086
 	/usr/bin/time -f "%e %U %S %M" -o "$outdir/time" \
 		"$tool" $args --message-level 0 "$vmcore" "$out" > /dev/null 2>&1 || {
 		echo "$tool $args failed" >&2; return 1; }
+	[ "$cache" = none ] || echo "$(tail -n1 "$outdir/load") $(cut -d' ' -f1 /proc/loadavg)" >> "$outdir/load"
 	read -r wall user sys rss < "$outdir/time"
 	echo "$wall $(echo "$user + $sys" | bc) $rss $(stat -c %s "$out")"
 	rm -f "$out"
@@ -68,11 +95,14 @@ one_run() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%s\n' "input: $vmcore ($(stat -c %s "$vmcore") bytes), reps=$reps, $(nproc) CPUs"
+[ "$cache" = none ] || printf '%s\n' "page cache: $cache$([ "$cache" != warm ] || echo " (read in once; $(free -g | awk '/^Mem/ {print $2}') GiB RAM, $(($(du -k "$vmcore" | cut -f1) / 1048576)) GiB on disk)")"
+[ "$cache" = warm ] && python3 "$here/pagecache.py" warm "$vmcore"
 printf '%-9s %-8s %8s %8s %9s %12s\n' case tool wall_s cpu_s rss_kB bytes
 for c in "${cases[@]}"; do
 	IFS='|' read -r csargs mdfargs <<< "$(case_args "$c")"
 	: > "$outdir/cs.txt"
 	: > "$outdir/mdf.txt"
+	: > "$outdir/load"
 	for _ in $(seq "$reps"); do
 		one_run "$cs" "$csargs" >> "$outdir/cs.txt"
 		one_run makedumpfile "$mdfargs" >> "$outdir/mdf.txt"
@@ -82,9 +112,10 @@ for c in "${cases[@]}"; do
 		w=$(cut -d' ' -f1 "$f" | median); u=$(cut -d' ' -f2 "$f" | median)
 		r=$(cut -d' ' -f3 "$f" | median); b=$(cut -d' ' -f4 "$f" | median)
 		printf '%-9s %-8s %8s %8s %9s %12s\n' "$c" "$side" "$w" "$u" "$r" "$b"
-		eval "${side}_w=$w ${side}_r=$r ${side}_b=$b"
+		if [ "$side" = cs ]; then cs_w=$w cs_r=$r cs_b=$b; else mdf_w=$w mdf_r=$r mdf_b=$b; fi
 	done
 	printf '%-9s ratios: speed %.2fx  rss %.2fx  bytes %.3f (coresift/makedumpfile)\n' "$c" \
 		"$(echo "$mdf_w / $cs_w" | bc -l)" "$(echo "$mdf_r / $cs_r" | bc -l)" \
 		"$(echo "$cs_b / $mdf_b" | bc -l)"
+	[ "$cache" = none ] || awk -v c="$c" 'NF == 3 {printf "%-9s load %s: %s -> %s\n", c, $1, $2, $3}' "$outdir/load"
 done
