@@ -11,10 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Pages per slot.  16 (it was 64): a quarter of the ring and page buffers,
- * so of their resident memory, and no slower on the lab's 4 GiB vmcore
- * (-d 31 -l, -d 1 -l, bench/bench.sh -n 5 against makedumpfile with 64, 32
- * and 16; 2026-11-22). */
+/* Pages per slot.  16 (it was 64): a quarter of the ring and page buffers.
+ * Later alternating runs on the lab's 4 GiB vmcore showed it costs speed
+ * (-d 31 -l 0.17 -> 0.20 s, -d 1 -l 1.7 -> 2.2 s with 64 vs 16) for no
+ * measurable peak RSS (slots are packed); 64 needs --estimate's slot term
+ * refitted in the capture kernel first (doc/performance.md). */
 #define BATCH_PAGES 16
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
