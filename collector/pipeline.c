@@ -11,11 +11,12 @@
 #include <string.h>
 #include <time.h>
 
-/* Pages per slot.  16 (it was 64): a quarter of the ring and page buffers.
- * Later alternating runs on the lab's 4 GiB vmcore showed it costs speed
- * (-d 31 -l 0.17 -> 0.20 s, -d 1 -l 1.7 -> 2.2 s with 64 vs 16) for no
- * measurable peak RSS (slots are packed); 64 needs --estimate's slot term
- * refitted in the capture kernel first (doc/performance.md). */
+/* Pages per slot.  16 (it was 64): a quarter of the ring and page buffers,
+ * 0.9 MiB less peak RSS with one thread (a slot's packed data still reaches
+ * near its worst case over a dump).  Small batches used to cost speed, a
+ * context switch per batch (-d 31 -l 0.17 -> 0.20 s, -d 1 -l 1.7 -> 2.2 s):
+ * with the main thread compressing while it waits and waking only once per
+ * half ring, they no longer do (doc/performance.md). */
 #define BATCH_PAGES 16
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
@@ -23,6 +24,7 @@ enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
 struct slot {
 	enum slot_state state;
 	unsigned int n;				/* pfns in this batch */
+	uint64_t zeros, raws;			/* pages the worker found */
 	uint64_t pfn[BATCH_PAGES];
 	uint32_t len[BATCH_PAGES];		/* 0 = zero page (excluded) */
 	uint32_t flags[BATCH_PAGES];
@@ -43,7 +45,11 @@ struct pipe {
 	pthread_mutex_t lock;
 	pthread_cond_t work_cv;			/* a slot was queued, or quit */
 	pthread_cond_t done_cv;			/* a slot finished */
-	uint64_t fill_seq, work_seq;
+	uint64_t fill_seq, work_seq, write_seq;
+	/* main sleeps until the slots [write_seq, wait_end) are all done (0:
+	 * not sleeping): one wake-up for n+1 batches, not one per batch */
+	uint64_t wait_end;
+	unsigned int idle;			/* workers waiting on work_cv */
 	int quit;
 	int zero_excluded;			/* level bit 1 */
 	int need_data;				/* compress/copy page bytes */
@@ -55,7 +61,8 @@ struct worker {
 	pthread_t tid;
 	struct cs_codec_ctx cctx;
 	uint8_t *pages;		/* BATCH_PAGES pages read from the dump */
-	int started;
+	int started;		/* a thread runs worker_main() */
+	int ctx_ready;		/* cctx to deinit */
 };
 
 int cs_page_is_zero(const void *page, size_t size)
@@ -140,11 +147,39 @@ static void process_slot(struct worker *wk, struct slot *s)
 		s->len[i] = (uint32_t)out_len;
 		s->flags[i] = flags;
 	}
-	pthread_mutex_lock(&p->lock);
-	p->zero_pages += zeros;
-	p->raw_pages += raws;
+	s->zeros = zeros;
+	s->raws = raws;
+}
+
+/* Are the slots of sequence numbers [from, to) all done?  (lock held) */
+static int range_done(const struct pipe *p, uint64_t from, uint64_t to)
+{
+	for (uint64_t q = from; q < to; q++)
+		if (p->slots[q % p->nslots].state != SLOT_DONE)
+			return 0;
+	return 1;
+}
+
+/* @s is processed: mark it done and wake the main thread if it now has all
+ * it waits for (lock held). */
+static void slot_done(struct pipe *p, struct slot *s)
+{
+	s->state = SLOT_DONE;
+	p->zero_pages += s->zeros;
+	p->raw_pages += s->raws;
 	p->pages_read += s->n;
-	pthread_mutex_unlock(&p->lock);
+	if (p->wait_end && range_done(p, p->write_seq, p->wait_end))
+		pthread_cond_signal(&p->done_cv);
+}
+
+/* Take the next queued slot (lock held; there is one). */
+static struct slot *take_slot(struct pipe *p)
+{
+	struct slot *s = &p->slots[p->work_seq % p->nslots];
+
+	p->work_seq++;
+	s->state = SLOT_WORKING;
+	return s;
 }
 
 static void *worker_main(void *arg)
@@ -156,18 +191,18 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct slot *s;
 
-		while (!p->quit && p->work_seq == p->fill_seq)
+		while (!p->quit && p->work_seq == p->fill_seq) {
+			p->idle++;
 			pthread_cond_wait(&p->work_cv, &p->lock);
+			p->idle--;
+		}
 		if (p->quit)
 			break;
-		s = &p->slots[p->work_seq % p->nslots];
-		p->work_seq++;
-		s->state = SLOT_WORKING;
+		s = take_slot(p);
 		pthread_mutex_unlock(&p->lock);
 		process_slot(wk, s);
 		pthread_mutex_lock(&p->lock);
-		s->state = SLOT_DONE;
-		pthread_cond_broadcast(&p->done_cv);
+		slot_done(p, s);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -218,7 +253,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	struct pipe p;
 	struct worker *wks = NULL;
 	enum cs_status st = CS_OK;
-	uint64_t cursor = 0, write_seq = 0, done_pages = 0;
+	uint64_t cursor = 0, done_pages = 0;
 	struct cs_order *ord = NULL;
 	sigset_t block, saved;
 	unsigned int nthreads = cfg->nthreads ? cfg->nthreads : 1;
@@ -278,10 +313,15 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 			if (st != CS_OK)
 				break;
 		}
+		wks[i].ctx_ready = p.need_data;
+		/* wks[0] is the main thread's own: it processes queued slots
+		 * while it waits instead of sleeping (a context switch per
+		 * batch was the pipeline's main cost, and with one thread there
+		 * is no switch at all) */
+		if (i == 0)
+			continue;
 		if (pthread_create(&wks[i].tid, NULL, worker_main, &wks[i])) {
 			st = cs_fail(err, CS_SYS, "cannot start compression thread %u", i);
-			if (p.need_data)
-				cs_codec_ctx_deinit(&wks[i].cctx);
 			break;
 		}
 		wks[i].started = 1;
@@ -301,37 +341,66 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	pthread_mutex_lock(&p.lock);
 	locked = 1;
 	while (st == CS_OK) {
-		struct slot *s;
+		uint64_t fill = p.fill_seq, end;
 
-		/* queue every free slot we can */
-		while (cursor != CS_ORDER_END &&
-		       p.slots[p.fill_seq % p.nslots].state == SLOT_FREE) {
-			s = &p.slots[p.fill_seq % p.nslots];
+		/* fill the free slots without the lock: only this thread touches
+		 * a free slot, and the slots [fill_seq, write_seq + nslots) are
+		 * free, as slots are written and freed in order */
+		pthread_mutex_unlock(&p.lock);
+		while (cursor != CS_ORDER_END && fill < p.write_seq + p.nslots) {
+			struct slot *s = &p.slots[fill % p.nslots];
+
 			s->n = 0;
 			while (s->n < BATCH_PAGES && cursor != CS_ORDER_END) {
 				s->pfn[s->n++] = cursor;
 				cursor = cs_order_next(ord);
 			}
-			s->state = SLOT_QUEUED;
-			p.fill_seq++;
-			pthread_cond_broadcast(&p.work_cv);
+			fill++;
 		}
-		if (write_seq == p.fill_seq)
+		pthread_mutex_lock(&p.lock);
+		if (fill > p.fill_seq) {
+			for (uint64_t q = p.fill_seq; q < fill; q++)
+				p.slots[q % p.nslots].state = SLOT_QUEUED;
+			p.fill_seq = fill;
+			if (p.idle)
+				pthread_cond_broadcast(&p.work_cv);
+		}
+		if (p.write_seq == p.fill_seq)
 			break;	/* all written */
-		s = &p.slots[write_seq % p.nslots];
-		while (s->state != SLOT_DONE)
-			pthread_cond_wait(&p.done_cv, &p.lock);
+		/* wait for half the ring (n+1 slots; the other half keeps the
+		 * workers busy meanwhile), or for what is left */
+		end = p.write_seq + p.nslots / 2;
+		if (end > p.fill_seq)
+			end = p.fill_seq;
+		p.wait_end = end;
+		while (!range_done(&p, p.write_seq, end)) {
+			if (p.work_seq < p.fill_seq) {
+				struct slot *s = take_slot(&p);
+
+				pthread_mutex_unlock(&p.lock);
+				process_slot(&wks[0], s);
+				pthread_mutex_lock(&p.lock);
+				slot_done(&p, s);
+			} else {
+				pthread_cond_wait(&p.done_cv, &p.lock);
+			}
+		}
+		p.wait_end = 0;
 		pthread_mutex_unlock(&p.lock);
 		locked = 0;
-		if (s->status != CS_OK) {
-			*err = s->err;
-			st = s->status;
-		} else {
-			st = write_slot(&p, s, err);
+		for (uint64_t q = p.write_seq; q < end && st == CS_OK; q++) {
+			struct slot *s = &p.slots[q % p.nslots];
+
+			if (s->status != CS_OK) {
+				*err = s->err;
+				st = s->status;
+			} else {
+				st = write_slot(&p, s, err);
+			}
+			if (st == CS_OK && cfg->stop && *cfg->stop)
+				st = cs_fail(err, CS_INTERRUPTED, "interrupted by a signal");
+			done_pages += s->n;
 		}
-		if (st == CS_OK && cfg->stop && *cfg->stop)
-			st = cs_fail(err, CS_INTERRUPTED, "interrupted by a signal");
-		done_pages += s->n;
 		if (cfg->progress && now_s() - last >= 1.0) {
 			last = now_s();
 			progress(&p, done_pages, cfg->plan->kept_pages, t0, 0);
@@ -339,8 +408,9 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		}
 		pthread_mutex_lock(&p.lock);
 		locked = 1;
-		s->state = SLOT_FREE;
-		write_seq++;
+		for (uint64_t q = p.write_seq; q < end; q++)
+			p.slots[q % p.nslots].state = SLOT_FREE;
+		p.write_seq = end;
 	}
 	if (!locked)
 		pthread_mutex_lock(&p.lock);
@@ -348,11 +418,10 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	pthread_cond_broadcast(&p.work_cv);
 	pthread_mutex_unlock(&p.lock);
 	for (unsigned int i = 0; i < nthreads; i++) {
-		if (wks[i].started) {
+		if (wks[i].started)
 			pthread_join(wks[i].tid, NULL);
-			if (p.need_data)
-				cs_codec_ctx_deinit(&wks[i].cctx);
-		}
+		if (wks[i].ctx_ready)
+			cs_codec_ctx_deinit(&wks[i].cctx);
 		free(wks[i].pages);
 	}
 	if (cfg->progress && st == CS_OK)

@@ -2,11 +2,13 @@
  * hand the results to the writer in the order collector/order.h chooses.
  *
  * Work moves in batches of consecutive kept pfns through a fixed ring of
- * slots: the main thread fills free slots, workers (each with its own codec
- * context and page buffer) process them, and the main thread writes finished
- * slots strictly in the order they were filled.  Memory is fixed at start (slots x batch x page
- * bound), independent of the dumped machine's RAM; nothing is allocated per
- * page.
+ * slots: the main thread fills free slots, N - 1 worker threads and the main
+ * thread itself (each with its own codec context and page buffer) process
+ * them, and the main thread writes finished slots strictly in the order they
+ * were filled.  The main thread sleeps only when no slot is queued and the
+ * next half of the ring is not done yet; with N = 1 no thread is started.
+ * Memory is fixed at start (slots x batch x page bound), independent of the
+ * dumped machine's RAM; nothing is allocated per page.
  */
 #ifndef CS_PIPELINE_H
 #define CS_PIPELINE_H
