@@ -13,11 +13,24 @@
  * maybe a short descriptor table or data area: those pages read as no data
  * and the run proceeds.
  *
- * Thread safety: the bitmaps and rank table are immutable after open; page
- * reads use pread and a decompression context taken from a small pool under
- * a mutex (one context per concurrent reader, created on demand, reused).
- * read_phys, used for page tables and struct pages, goes through a small
- * direct-mapped page cache under the same mutex.
+ * Memory does not grow with the dumped machine (issue 6): the two bitmaps
+ * are not held whole (32 MiB each at 1 TiB) but read on demand, in blocks of
+ * 32 Ki pfns (4 KiB of each bitmap), into a cache of BM_SLOTS blocks.  Open
+ * streams them once to build what is kept whole, all small: the rank table
+ * (8 bytes per 4096 pfns), the present runs (vc->seg) and, for an incomplete
+ * dump, one bit per block saying it has unwritten pages (their descriptors
+ * are read again when the block is loaded).
+ *
+ * Thread safety: the rank table is immutable after open; the bitmap cache
+ * is used under its own mutex (a block's bits are only looked at with it
+ * held).  Page reads use pread and a decompression context taken from a
+ * small pool under a mutex (one context per concurrent reader, created on
+ * demand, reused).  read_phys, used for page tables and struct pages, goes
+ * through a small direct-mapped page cache under the same mutex.
+ *
+ * A bitmap block that cannot be read after open (an I/O error: open read
+ * the same bytes) reads as no pages, and every later page read fails with
+ * that error, so the run cannot end well without the pages it missed.
  */
 #include "config.h"
 
@@ -65,6 +78,12 @@
 #define MAX_ERASEINFO	((uint64_t)64 << 20)
 #define MAX_MAPNR_LIMIT	((uint64_t)1 << 40)	/* 4 PiB of 4 KiB pages */
 #define RANK_SHIFT	12
+#define BM_SHIFT	15			/* pfns per bitmap block: 32 Ki */
+#define BM_BLOCK	((uint64_t)1 << BM_SHIFT)
+#define BM_MASK		(BM_BLOCK - 1)
+#define BM_BYTES	(BM_BLOCK / 8)		/* 4 KiB of each bitmap */
+#define BM_SLOTS	16			/* blocks in the cache: 128 KiB (192 incomplete) */
+#define OPEN_BLOCKS	16			/* open reads 64 KiB of each bitmap at a time */
 #define CACHE_PAGES	64
 #define NCODEC_SLOTS	6			/* log2 of the highest codec flag + 1 */
 
@@ -75,13 +94,30 @@ struct dslot {
 	uint8_t *page;				/* one decompressed page */
 };
 
+/* one cached block of the bitmaps: pfns [blk << BM_SHIFT, +BM_BLOCK) */
+struct bmslot {
+	uint64_t blk;				/* UINT64_MAX: empty */
+	uint64_t used;				/* LRU clock */
+	uint8_t *present;			/* 1st | 2nd bitmap */
+	uint8_t *bm2;				/* 2nd (a split file: its own range only) */
+	uint8_t *data;				/* bm2 minus unwritten pages: bm2 or dbuf */
+	uint8_t *dbuf;				/* incomplete dumps only */
+};
+
 struct kd {
 	unsigned int bs;
 	uint64_t max_mapnr;
-	uint8_t *bm1, *bm2;			/* as in the file */
-	uint8_t *data;				/* bm2 minus unwritten pages (may be bm2) */
+	uint64_t bm_off, bm2_off, bm_bytes;	/* the bitmaps in the file */
+	uint64_t nblocks;			/* bitmap blocks */
 	uint64_t *rank;				/* set bm2 bits before each 4096-pfn block */
 	uint64_t desc_off, ndesc;
+	uint8_t *trim;				/* incomplete: bit per block with unwritten pages */
+	pthread_mutex_t bmlock;			/* the bitmap cache: */
+	struct bmslot slot[BM_SLOTS];
+	unsigned int nslots, hint;
+	uint64_t clock;
+	int bm_failed;				/* a block could not be read: */
+	struct cs_err bm_err;			/* why (every later page read fails) */
 	pthread_mutex_t lock;
 	struct dslot *free;
 	uint64_t cache_pfn[CACHE_PAGES];	/* UINT64_MAX: empty */
@@ -144,31 +180,207 @@ static void slot_put(struct kd *kd, struct dslot *s)
 	pthread_mutex_unlock(&kd->lock);
 }
 
-static uint64_t rank_of(const struct kd *kd, uint64_t pfn)
+/* set 2nd-bitmap bits before @pfn (the descriptor index); @s holds its block */
+static uint64_t rank_of(const struct kd *kd, const struct bmslot *s, uint64_t pfn)
 {
 	uint64_t n = kd->rank[pfn >> RANK_SHIFT];
+	uint64_t p = (pfn & BM_MASK) >> RANK_SHIFT << RANK_SHIFT, end = pfn & BM_MASK;
 
-	for (uint64_t p = pfn >> RANK_SHIFT << RANK_SHIFT; p < pfn;) {
-		if (!(p & 63) && p + 64 <= pfn) {
+	for (; p + 64 <= end; p += 64) {
+		uint64_t v;
+
+		memcpy(&v, s->bm2 + p / 8, 8);
+		n += (uint64_t)__builtin_popcountll(v);
+	}
+	for (; p < end; p++)
+		n += (uint64_t)bit(s->bm2, p);
+	return n;
+}
+
+/* Clear pfns [lo, hi) of a block's bitmap (block-relative pfns). */
+static void clear_bits(uint8_t *bm, uint64_t lo, uint64_t hi)
+{
+	for (; lo < hi && (lo & 7); lo++)
+		bm[lo >> 3] &= (uint8_t)~(1u << (lo & 7));
+	if (lo + 8 <= hi) {
+		memset(bm + lo / 8, 0, (hi - lo) / 8);
+		lo += (hi - lo) / 8 * 8;
+	}
+	for (; lo < hi; lo++)
+		bm[lo >> 3] &= (uint8_t)~(1u << (lo & 7));
+}
+
+/* Block @b's bitmaps as read from the file (BM_BYTES each, zero past the
+ * end): drop bits at or past max_mapnr and, in a split file, 2nd-bitmap bits
+ * outside its range (its descriptors are those of its own range, whatever
+ * its 2nd bitmap says elsewhere: doc/kdump-format.md, split dumps); then
+ * @bm1 becomes present = 1st | 2nd. */
+static void prep_block(const struct cs_vmcore *vc, const struct kd *kd, uint64_t b,
+		       uint8_t *bm1, uint8_t *bm2)
+{
+	uint64_t base = b << BM_SHIFT, n = kd->max_mapnr - base;
+
+	if (n < BM_BLOCK) {
+		clear_bits(bm1, n, BM_BLOCK);
+		clear_bits(bm2, n, BM_BLOCK);
+	}
+	if (vc->split) {
+		if (vc->split_start > base)
+			clear_bits(bm2, 0, vc->split_start - base < BM_BLOCK ?
+					      vc->split_start - base : BM_BLOCK);
+		if (vc->split_end < base + BM_BLOCK)
+			clear_bits(bm2, vc->split_end > base ? vc->split_end - base : 0, BM_BLOCK);
+	}
+	for (uint64_t i = 0; i < BM_BYTES; i += 8) {
+		uint64_t a, c;
+
+		memcpy(&a, bm1 + i, 8);
+		memcpy(&c, bm2 + i, 8);
+		a |= c;
+		memcpy(bm1 + i, &a, 8);
+	}
+}
+
+/* Incomplete dump: clear from @data (block @b's 2nd bitmap) the pages whose
+ * descriptor was never written (offset 0, bad size, data beyond the file) or
+ * lies beyond the file; *@any = some were. */
+static enum cs_status trim_block(const struct cs_vmcore *vc, const struct kd *kd, uint64_t b,
+				 uint8_t *data, int *any, struct cs_err *err)
+{
+	uint8_t buf[PD_SIZE * 512];
+	uint64_t base = b << BM_SHIFT;
+	uint64_t idx = kd->rank[base >> RANK_SHIFT], left = 0, have = 0, at = 0;
+
+	*any = 0;
+	for (uint64_t i = 0; i < BM_BYTES; i += 8) {
+		uint64_t v;
+
+		memcpy(&v, data + i, 8);
+		left += (uint64_t)__builtin_popcountll(v);
+	}
+	for (uint64_t p = 0; left; p++) {
+		uint64_t doff, off;
+		uint32_t size;
+		const uint8_t *d;
+
+		if (!(p & 63)) {
 			uint64_t v;
 
-			memcpy(&v, kd->bm2 + p / 8, 8);
-			n += (uint64_t)__builtin_popcountll(v);
-			p += 64;
-		} else {
-			n += (uint64_t)bit(kd->bm2, p);
-			p++;
+			memcpy(&v, data + p / 8, 8);
+			if (!v) {
+				p += 63;
+				continue;
+			}
+		}
+		if (!bit(data, p))
+			continue;
+		if (at == have) {
+			uint64_t avail;
+			enum cs_status st;
+
+			have = left > 512 ? 512 : left;
+			doff = kd->desc_off + idx * PD_SIZE;
+			avail = doff >= vc->file_size ? 0 : (vc->file_size - doff) / PD_SIZE;
+			memset(buf, 0, sizeof(buf));
+			if (avail) {
+				st = cs_src_pread(vc, buf, (avail < have ? avail : have) * PD_SIZE,
+						  doff, err);
+				if (st)
+					return cs_err_prefix(err, "cannot read page descriptors");
+			}
+			at = 0;
+		}
+		d = buf + at * PD_SIZE;
+		at++;
+		idx++;
+		left--;
+		off = cs_get_le64(d);
+		size = cs_get_le32(d + 8);
+		if (off == 0 || size == 0 || size > kd->bs || off > vc->file_size ||
+		    size > vc->file_size - off) {
+			data[p >> 3] &= (uint8_t)~(1u << (p & 7));
+			*any = 1;
 		}
 	}
-	return n;
+	return CS_OK;
+}
+
+/* Read both bitmaps of blocks [b, b + n) into @bm1 and @bm2 (n * BM_BYTES each). */
+static enum cs_status read_blocks(const struct cs_vmcore *vc, const struct kd *kd, uint64_t b,
+				  uint64_t n, uint8_t *bm1, uint8_t *bm2, struct cs_err *err)
+{
+	uint64_t first = b * BM_BYTES, len = n * BM_BYTES;
+	enum cs_status st;
+
+	if (len > kd->bm_bytes - first)
+		len = kd->bm_bytes - first;
+	memset(bm1 + len, 0, n * BM_BYTES - len);
+	memset(bm2 + len, 0, n * BM_BYTES - len);
+	st = cs_src_pread(vc, bm1, len, kd->bm_off + first, err);
+	if (st == CS_OK)
+		st = cs_src_pread(vc, bm2, len, kd->bm2_off + first, err);
+	if (st)
+		return cs_err_prefix(err, "cannot read the bitmaps");
+	return CS_OK;
+}
+
+/* The cache slot holding block @b, loaded if need be; NULL (and bm_err set)
+ * if it cannot be read.  Called with bmlock held; the slot's bits may only
+ * be used until it is released. */
+static const struct bmslot *bm_block(const struct cs_vmcore *vc, struct kd *kd, uint64_t b)
+{
+	struct bmslot *s = &kd->slot[kd->hint];
+	unsigned int victim = 0;
+	int any = 0;
+	struct cs_err err;
+	enum cs_status st;
+
+	kd->clock++;
+	if (s->blk == b) {
+		s->used = kd->clock;
+		return s;
+	}
+	for (unsigned int i = 0; i < kd->nslots; i++) {
+		if (kd->slot[i].blk == b) {
+			kd->hint = i;
+			kd->slot[i].used = kd->clock;
+			return &kd->slot[i];
+		}
+		if (kd->slot[i].used < kd->slot[victim].used)
+			victim = i;
+	}
+	s = &kd->slot[victim];
+	s->blk = UINT64_MAX;
+	s->used = 0;
+	st = read_blocks(vc, kd, b, 1, s->present, s->bm2, &err);
+	if (st == CS_OK) {
+		prep_block(vc, kd, b, s->present, s->bm2);
+		s->data = s->bm2;
+		if (kd->trim && bit(kd->trim, b)) {
+			memcpy(s->dbuf, s->bm2, BM_BYTES);
+			st = trim_block(vc, kd, b, s->dbuf, &any, &err);
+			s->data = s->dbuf;
+		}
+	}
+	if (st) {
+		if (!kd->bm_failed) {
+			kd->bm_err = err;
+			kd->bm_failed = 1;
+		}
+		return NULL;
+	}
+	s->blk = b;
+	s->used = kd->clock;
+	kd->hint = victim;
+	return s;
 }
 
 /* Read pfn's descriptor; CS_NODATA when it was never written. */
 static enum cs_status get_desc(const struct cs_vmcore *vc, const struct kd *kd, uint64_t pfn,
-			       uint64_t *off, uint32_t *size, uint32_t *flags, uint64_t *doffp,
-			       struct cs_err *err)
+			       uint64_t rank, uint64_t *off, uint32_t *size, uint32_t *flags,
+			       uint64_t *doffp, struct cs_err *err)
 {
-	uint64_t doff = kd->desc_off + rank_of(kd, pfn) * PD_SIZE;
+	uint64_t doff = kd->desc_off + rank * PD_SIZE;
 	uint8_t pd[PD_SIZE];
 	enum cs_status st;
 
@@ -224,14 +436,33 @@ static enum cs_status kdump_read_page(const struct cs_vmcore *vc, uint64_t pfn, 
 	uint64_t off = 0, doff;
 	uint32_t size = 0, flags = 0;
 	const struct cs_codec *c;
+	const struct bmslot *b;
 	struct dslot *s;
 	void **state;
+	uint64_t rank = 0;
+	int has = 0, failed;
 	enum cs_status st;
 
-	if (pfn >= kd->max_mapnr || !bit(kd->data, pfn))
+	if (pfn >= kd->max_mapnr)
 		return cs_fail(err, CS_NODATA, "pfn %#llx is not in the dump",
 			       (unsigned long long)pfn);
-	st = get_desc(vc, kd, pfn, &off, &size, &flags, &doff, err);
+	pthread_mutex_lock(&kd->bmlock);
+	b = bm_block(vc, kd, pfn >> BM_SHIFT);
+	if (b) {
+		has = bit(b->data, pfn & BM_MASK);
+		if (has)
+			rank = rank_of(kd, b, pfn);
+	}
+	failed = kd->bm_failed;
+	if (failed)
+		*err = kd->bm_err;
+	pthread_mutex_unlock(&kd->bmlock);
+	if (failed)
+		return err->status;
+	if (!has)
+		return cs_fail(err, CS_NODATA, "pfn %#llx is not in the dump",
+			       (unsigned long long)pfn);
+	st = get_desc(vc, kd, pfn, rank, &off, &size, &flags, &doff, err);
 	if (st)
 		return st;
 	if (!flags) {
@@ -315,38 +546,70 @@ static enum cs_status kdump_read_phys(const struct cs_vmcore *vc, uint64_t paddr
 	return CS_OK;
 }
 
+/* bit @pfn of one of a block's bitmaps (@which: 0 present, 1 data) */
+static int cached_bit(const struct cs_vmcore *vc, uint64_t pfn, int which)
+{
+	struct kd *kd = vc->priv;
+	const struct bmslot *s;
+	int on = 0;
+
+	if (pfn >= kd->max_mapnr)
+		return 0;
+	pthread_mutex_lock(&kd->bmlock);
+	s = bm_block(vc, kd, pfn >> BM_SHIFT);
+	if (s)
+		on = bit(which ? s->data : s->present, pfn & BM_MASK);
+	pthread_mutex_unlock(&kd->bmlock);
+	return on;
+}
+
 static int kdump_pfn_present(const struct cs_vmcore *vc, uint64_t pfn)
 {
-	const struct kd *kd = vc->priv;
-
-	return pfn < kd->max_mapnr && (bit(kd->bm1, pfn) || bit(kd->bm2, pfn));
+	return cached_bit(vc, pfn, 0);
 }
 
 static int kdump_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
 {
-	const struct kd *kd = vc->priv;
-
-	return pfn < kd->max_mapnr && bit(kd->data, pfn);
+	return cached_bit(vc, pfn, 1);
 }
 
+/* ORs the bits into @present and @data (the caller zeroed them; a split set
+ * ORs its members' ranges into one buffer: filter/source_split.c). */
 static void kdump_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
 			  uint64_t start, uint64_t end)
 {
-	const struct kd *kd = vc->priv;
+	struct kd *kd = vc->priv;
 	uint64_t n = end < kd->max_mapnr ? end : kd->max_mapnr;
-	uint64_t full = start < n ? (n - start) / 8 : 0, base = start / 8;
 
-	for (uint64_t i = 0; i < full; i++) {
-		present[i] = kd->bm1[base + i] | kd->bm2[base + i];
-		data[i] = kd->data[base + i];
-	}
-	for (uint64_t pfn = start + full * 8; pfn < n; pfn++) {
-		uint64_t i = pfn - start;
+	for (uint64_t pfn = start; pfn < n;) {
+		uint64_t b = pfn >> BM_SHIFT, e = (b + 1) << BM_SHIFT, full;
+		const struct bmslot *s;
 
-		if (bit(kd->bm1, pfn) || bit(kd->bm2, pfn))
-			present[i >> 3] |= (uint8_t)(1u << (i & 7));
-		if (bit(kd->data, pfn))
-			data[i >> 3] |= (uint8_t)(1u << (i & 7));
+		if (e > n)
+			e = n;
+		full = (e - pfn) / 8;
+		pthread_mutex_lock(&kd->bmlock);
+		s = bm_block(vc, kd, b);
+		if (s) {
+			const uint8_t *sp = s->present + (pfn & BM_MASK) / 8;
+			const uint8_t *sd = s->data + (pfn & BM_MASK) / 8;
+			uint8_t *op = present + (pfn - start) / 8, *od = data + (pfn - start) / 8;
+
+			for (uint64_t i = 0; i < full; i++) {
+				op[i] |= sp[i];
+				od[i] |= sd[i];
+			}
+			for (uint64_t q = pfn + full * 8; q < e; q++) {
+				uint64_t i = q - start;
+
+				if (bit(s->present, q & BM_MASK))
+					present[i >> 3] |= (uint8_t)(1u << (i & 7));
+				if (bit(s->data, q & BM_MASK))
+					data[i >> 3] |= (uint8_t)(1u << (i & 7));
+			}
+		}
+		pthread_mutex_unlock(&kd->bmlock);
+		pfn = e;
 	}
 }
 
@@ -362,12 +625,15 @@ static void kdump_close(struct cs_vmcore *vc)
 		kd->free = s->next;
 		slot_destroy(s);
 	}
-	if (kd->data != kd->bm2)
-		free(kd->data);
-	free(kd->bm1);
-	free(kd->bm2);
+	for (unsigned int i = 0; i < kd->nslots; i++) {
+		free(kd->slot[i].present);
+		free(kd->slot[i].bm2);
+		free(kd->slot[i].dbuf);
+	}
+	free(kd->trim);
 	free(kd->rank);
 	free(kd->cache);
+	pthread_mutex_destroy(&kd->bmlock);
 	pthread_mutex_destroy(&kd->lock);
 	free(kd);
 	vc->priv = NULL;
@@ -375,52 +641,133 @@ static void kdump_close(struct cs_vmcore *vc)
 
 /* The present pfns as segments (runs of the 1st bitmap), so that a writer
  * laying out ELF program headers from vc->seg (-E) works on a kdump input.
- * file_off is meaningless here: page data is only read through the ops. */
-static enum cs_status make_segments(struct cs_vmcore *vc, const struct kd *kd, struct cs_err *err)
+ * file_off is meaningless here: page data is only read through the ops.
+ * Built while open streams the bitmaps: segs_feed() per block in pfn order,
+ * then segs_end(). */
+struct segs {
+	size_t n, cap;
+	uint64_t start;
+	int in;
+};
+
+static enum cs_status seg_add(struct cs_vmcore *vc, struct segs *g, uint64_t end, unsigned int bs,
+			      struct cs_err *err)
 {
-	size_t n = 0;
+	struct cs_segment *sg;
 
-	for (int pass = 0; pass < 2; pass++) {
-		uint64_t start = 0;
-		int in = 0;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
 
-		n = 0;
-		for (uint64_t pfn = 0; pfn <= kd->max_mapnr; pfn++) {
-			int on;
+		sg = realloc(vc->seg, cap * sizeof(*sg));
+		if (!sg)
+			return cs_fail_nomem(err);
+		vc->seg = sg;
+		g->cap = cap;
+	}
+	sg = &vc->seg[g->n++];
+	memset(sg, 0, sizeof(*sg));
+	sg->phys = g->start * bs;
+	sg->mem_size = sg->file_size = (end - g->start) * bs;
+	g->in = 0;
+	return CS_OK;
+}
 
-			if (pfn < kd->max_mapnr && !(pfn & 63) && pfn + 64 <= kd->max_mapnr) {
-				uint64_t a, b;
+/* @present: the block's bits for pfns [base, base + n) */
+static enum cs_status segs_feed(struct cs_vmcore *vc, struct segs *g, const uint8_t *present,
+				uint64_t base, uint64_t n, unsigned int bs, struct cs_err *err)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int on;
 
-				memcpy(&a, kd->bm1 + pfn / 8, 8);
-				memcpy(&b, kd->bm2 + pfn / 8, 8);
-				if ((a | b) == (in ? UINT64_MAX : 0)) {
-					pfn += 63;
-					continue;
-				}
-			}
-			on = pfn < kd->max_mapnr && (bit(kd->bm1, pfn) || bit(kd->bm2, pfn));
-			if (on && !in) {
-				start = pfn;
-				in = 1;
-			} else if (!on && in) {
-				if (pass) {
-					struct cs_segment *sg = &vc->seg[n];
+		if (!(i & 63) && i + 64 <= n) {
+			uint64_t a;
 
-					sg->phys = start * kd->bs;
-					sg->mem_size = sg->file_size = (pfn - start) * kd->bs;
-				}
-				n++;
-				in = 0;
+			memcpy(&a, present + i / 8, 8);
+			if (a == (g->in ? UINT64_MAX : 0)) {
+				i += 63;
+				continue;
 			}
 		}
-		if (!pass) {
-			vc->seg = calloc(n ? n : 1, sizeof(*vc->seg));
-			if (!vc->seg)
-				return cs_fail_nomem(err);
+		on = bit(present, i);
+		if (on && !g->in) {
+			g->start = base + i;
+			g->in = 1;
+		} else if (!on && g->in) {
+			enum cs_status st = seg_add(vc, g, base + i, bs, err);
+
+			if (st)
+				return st;
 		}
 	}
-	vc->nseg = n;
 	return CS_OK;
+}
+
+static enum cs_status segs_end(struct cs_vmcore *vc, struct segs *g, uint64_t max_mapnr,
+			       unsigned int bs, struct cs_err *err)
+{
+	if (g->in) {
+		enum cs_status st = seg_add(vc, g, max_mapnr, bs, err);
+
+		if (st)
+			return st;
+	}
+	if (!vc->seg) {
+		vc->seg = calloc(1, sizeof(*vc->seg));
+		if (!vc->seg)
+			return cs_fail_nomem(err);
+	}
+	vc->nseg = g->n;
+	return CS_OK;
+}
+
+/* Read the bitmaps once, in order, for what is kept of them whole: the rank
+ * table, the descriptor count, the present runs and (incomplete dumps) the
+ * blocks with unwritten pages. */
+static enum cs_status scan_bitmaps(struct cs_vmcore *vc, struct kd *kd, struct cs_err *err)
+{
+	uint8_t *bm1 = malloc(OPEN_BLOCKS * BM_BYTES), *bm2 = malloc(OPEN_BLOCKS * BM_BYTES);
+	struct segs g = { 0, 0, 0, 0 };
+	uint64_t n = 0;
+	enum cs_status st = CS_OK;
+
+	if (!bm1 || !bm2) {
+		st = cs_fail_nomem(err);
+		goto out;
+	}
+	for (uint64_t b0 = 0; b0 < kd->nblocks && st == CS_OK; b0 += OPEN_BLOCKS) {
+		uint64_t nb = kd->nblocks - b0 < OPEN_BLOCKS ? kd->nblocks - b0 : OPEN_BLOCKS;
+
+		st = read_blocks(vc, kd, b0, nb, bm1, bm2, err);
+		for (uint64_t j = 0; j < nb && st == CS_OK; j++) {
+			uint64_t b = b0 + j, base = b << BM_SHIFT;
+			uint64_t np = kd->max_mapnr - base < BM_BLOCK ? kd->max_mapnr - base : BM_BLOCK;
+			uint8_t *p1 = bm1 + j * BM_BYTES, *p2 = bm2 + j * BM_BYTES;
+			int any;
+
+			prep_block(vc, kd, b, p1, p2);
+			for (uint64_t q = 0; q < np; q += 64) {
+				uint64_t v;
+
+				if (!(q & ((1u << RANK_SHIFT) - 1)))
+					kd->rank[(base + q) >> RANK_SHIFT] = n;
+				memcpy(&v, p2 + q / 8, 8);
+				n += (uint64_t)__builtin_popcountll(v);
+			}
+			st = segs_feed(vc, &g, p1, base, np, kd->bs, err);
+			if (st == CS_OK && kd->trim) {
+				st = trim_block(vc, kd, b, p2, &any, err);
+				if (any)
+					kd->trim[b >> 3] |= (uint8_t)(1u << (b & 7));
+			}
+		}
+	}
+	kd->ndesc = n;
+	if (st == CS_OK)
+		st = segs_end(vc, &g, kd->max_mapnr, kd->bs, err);
+out:
+	free(bm1);
+	free(bm2);
+	return st;
 }
 
 /* Is [off, off + size) inside the file? */
@@ -482,50 +829,6 @@ static enum cs_status read_notes(struct cs_vmcore *vc, unsigned int version, con
 		st = cs_src_scan_notes(vc, nsize, vc->notes_size - nsize, err);
 		if (st)
 			return st;
-	}
-	return CS_OK;
-}
-
-/* incomplete dump: clear pages whose descriptor was never written */
-static enum cs_status trim_unwritten(struct cs_vmcore *vc, struct kd *kd, struct cs_err *err)
-{
-	uint8_t buf[PD_SIZE * 512];
-	uint64_t idx = 0, have = 0, at = 0;
-
-	kd->data = malloc((kd->max_mapnr + 7) / 8);
-	if (!kd->data)
-		return cs_fail_nomem(err);
-	memcpy(kd->data, kd->bm2, (kd->max_mapnr + 7) / 8);
-	for (uint64_t pfn = 0; pfn < kd->max_mapnr; pfn++) {
-		uint64_t doff, off;
-		uint32_t size;
-		const uint8_t *d;
-
-		if (!bit(kd->bm2, pfn))
-			continue;
-		if (at == have) {
-			uint64_t left = kd->ndesc - idx, avail;
-			enum cs_status st;
-
-			have = left > 512 ? 512 : left;
-			doff = kd->desc_off + idx * PD_SIZE;
-			avail = doff >= vc->file_size ? 0 : (vc->file_size - doff) / PD_SIZE;
-			memset(buf, 0, sizeof(buf));
-			if (avail) {
-				st = cs_src_pread(vc, buf, (avail < have ? avail : have) * PD_SIZE,
-						  doff, err);
-				if (st)
-					return cs_err_prefix(err, "cannot read page descriptors");
-			}
-			at = 0;
-		}
-		d = buf + at * PD_SIZE;
-		at++;
-		idx++;
-		off = cs_get_le64(d);
-		size = cs_get_le32(d + 8);
-		if (off == 0 || size == 0 || size > kd->bs || !in_file(vc, off, size))
-			kd->data[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
 	}
 	return CS_OK;
 }
@@ -653,55 +956,46 @@ static enum cs_status kdump_open(struct cs_vmcore *vc, struct cs_err *err)
 	if (!kd)
 		return cs_fail_nomem(err);
 	pthread_mutex_init(&kd->lock, NULL);
+	pthread_mutex_init(&kd->bmlock, NULL);
 	vc->priv = kd;
 	kd->bs = bs;
 	kd->max_mapnr = max_mapnr;
-	kd->bm1 = malloc(bm_bytes);
-	kd->bm2 = malloc(bm_bytes);
+	kd->bm_off = bm_off;
+	kd->bm2_off = bm_off + one_bm * bs;
+	kd->bm_bytes = bm_bytes;
+	kd->nblocks = (max_mapnr + BM_MASK) >> BM_SHIFT;
+	kd->desc_off = bm_off + (uint64_t)bm_blocks * bs;
 	kd->rank = malloc(((max_mapnr >> RANK_SHIFT) + 1) * sizeof(*kd->rank));
 	kd->cache = malloc((size_t)CACHE_PAGES * bs);
-	if (!kd->bm1 || !kd->bm2 || !kd->rank || !kd->cache)
+	if (!kd->rank || !kd->cache)
 		return cs_fail_nomem(err);
 	for (unsigned int i = 0; i < CACHE_PAGES; i++)
 		kd->cache_pfn[i] = UINT64_MAX;
-	st = cs_src_pread(vc, kd->bm1, bm_bytes, bm_off, err);
-	if (st == CS_OK)
-		st = cs_src_pread(vc, kd->bm2, bm_bytes, bm_off + one_bm * bs, err);
+	kd->nslots = kd->nblocks < BM_SLOTS ? (unsigned int)kd->nblocks : BM_SLOTS;
+	for (unsigned int i = 0; i < kd->nslots; i++) {
+		struct bmslot *s = &kd->slot[i];
+
+		s->blk = UINT64_MAX;
+		s->present = malloc(BM_BYTES);
+		s->bm2 = malloc(BM_BYTES);
+		if (vc->incomplete)
+			s->dbuf = malloc(BM_BYTES);
+		if (!s->present || !s->bm2 || (vc->incomplete && !s->dbuf))
+			return cs_fail_nomem(err);
+	}
+	if (vc->incomplete) {
+		kd->trim = calloc((kd->nblocks + 7) / 8, 1);
+		if (!kd->trim)
+			return cs_fail_nomem(err);
+	}
+	st = scan_bitmaps(vc, kd, err);
 	if (st)
-		return cs_err_prefix(err, "cannot read the bitmaps");
-	if (max_mapnr & 7) {
-		kd->bm1[bm_bytes - 1] &= (uint8_t)((1u << (max_mapnr & 7)) - 1);
-		kd->bm2[bm_bytes - 1] &= (uint8_t)((1u << (max_mapnr & 7)) - 1);
-	}
-	/* a split file's descriptors are those of its own range, whatever
-	 * its 2nd bitmap says elsewhere (doc/kdump-format.md, split dumps) */
-	if (vc->split) {
-		for (uint64_t pfn = 0; pfn < vc->split_start; pfn++)
-			kd->bm2[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
-		for (uint64_t pfn = vc->split_end; pfn < max_mapnr; pfn++)
-			kd->bm2[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
-	}
-	for (uint64_t pfn = 0, n = 0; pfn < max_mapnr; pfn += 8) {
-		if (!(pfn & ((1u << RANK_SHIFT) - 1)))
-			kd->rank[pfn >> RANK_SHIFT] = n;
-		n += (uint64_t)__builtin_popcount(kd->bm2[pfn / 8]);
-		kd->ndesc = n;
-	}
-	kd->desc_off = bm_off + (uint64_t)bm_blocks * bs;
+		return st;
 	if (!vc->incomplete && !in_file(vc, kd->desc_off, kd->ndesc * PD_SIZE))
 		return cs_fail(err, CS_CORRUPT,
 			       "%s: page descriptor table (offset %#llx, %llu entries) extends beyond the end of the file (%#llx bytes)",
 			       vc->path, (unsigned long long)kd->desc_off,
 			       (unsigned long long)kd->ndesc, (unsigned long long)vc->file_size);
-	st = make_segments(vc, kd, err);
-	if (st)
-		return st;
-	kd->data = kd->bm2;
-	if (vc->incomplete) {
-		st = trim_unwritten(vc, kd, err);
-		if (st)
-			return st;
-	}
 	vc->format = vc->flat ? "flattened kdump" : "kdump";
 	return CS_OK;
 }

@@ -81,10 +81,12 @@ static enum cs_status split_read_phys(const struct cs_vmcore *vc, uint64_t paddr
 
 static int split_pfn_present(const struct cs_vmcore *vc, uint64_t pfn)
 {
-	const struct split *sp = vc->priv;
+	/* every member carries the whole 1st bitmap (check_set: the same
+	 * present runs); asking the owner keeps each member's bitmap cache to
+	 * its own range */
+	const struct cs_vmcore *m = owner(vc->priv, pfn);
 
-	/* every member carries the whole 1st bitmap */
-	return cs_vmcore_pfn_present(&sp->m[0], pfn);
+	return m && cs_vmcore_pfn_present(m, pfn);
 }
 
 static int split_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
@@ -94,37 +96,27 @@ static int split_pfn_has_data(const struct cs_vmcore *vc, uint64_t pfn)
 	return m && cs_vmcore_pfn_has_data(m, pfn);
 }
 
+/* Each member fills the part of [start, end) in its own range (from the
+ * byte holding its first pfn: the kdump source ORs its bits in, and a
+ * member's data bits outside its range are zero), straight into the
+ * caller's buffers: nothing is copied, and no member reads bitmap blocks
+ * outside its range. */
 static void split_bitmaps(const struct cs_vmcore *vc, uint8_t *present, uint8_t *data,
 			  uint64_t start, uint64_t end)
 {
 	const struct split *sp = vc->priv;
-	uint64_t bytes = (end - start + 7) / 8;
-	uint8_t *tp = malloc(bytes), *td = malloc(bytes);
 
-	if (!tp || !td) {
-		/* no room for a copy: pfn by pfn (slow, but this cannot fail) */
-		for (uint64_t pfn = start; pfn < end; pfn++) {
-			uint64_t i = pfn - start;
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct cs_vmcore *m = &sp->m[i];
+		uint64_t a = m->split_start & ~(uint64_t)7, b = m->split_end;
 
-			if (split_pfn_present(vc, pfn))
-				present[i >> 3] |= (uint8_t)(1u << (i & 7));
-			if (split_pfn_has_data(vc, pfn))
-				data[i >> 3] |= (uint8_t)(1u << (i & 7));
-		}
-	} else {
-		/* members' data bitmaps are empty outside their ranges: OR them */
-		for (size_t i = 0; i < sp->n; i++) {
-			memset(tp, 0, bytes);
-			memset(td, 0, bytes);
-			cs_vmcore_bitmaps(&sp->m[i], tp, td, start, end);
-			for (uint64_t b = 0; b < bytes; b++) {
-				present[b] |= tp[b];
-				data[b] |= td[b];
-			}
-		}
+		if (a < start)
+			a = start;
+		if (b > end)
+			b = end;
+		if (a < b)
+			cs_vmcore_bitmaps(m, present + (a - start) / 8, data + (a - start) / 8, a, b);
 	}
-	free(tp);
-	free(td);
 }
 
 static void split_close(struct cs_vmcore *vc)
