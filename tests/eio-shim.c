@@ -1,11 +1,16 @@
 /* eio-shim.c - LD_PRELOAD library for tests/eio.test: makes pwrite() to one
- * file fail with EIO, as a dead NFS server or a failing disk does.
+ * file fail with EIO, as a dead NFS server or a failing disk does; and for
+ * tests/mmap-fallback.test: makes mmap() of one file fail with ENODEV, as
+ * on a kernel whose /proc/vmcore cannot be mapped.
  *
  *   CS_EIO_PATH   a substring of the file's path (/proc/self/fd/N)
  *   CS_EIO_AFTER  bytes that are written normally first; after the first
  *                 failure every write to the file fails (a dead target)
  *   CS_EIO_ONCE   when non-empty, only the first write past that point fails
  *                 (a transient error: the header can still be rewritten)
+ *   CS_MMAP_FAIL_PATH   a substring of the path of the file whose mappings fail
+ *   CS_MMAP_FAIL_AFTER  mappings of it that succeed first (default 0)
+ * Each refused mapping prints "eio-shim: mmap refused" on stderr.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -22,9 +28,8 @@ typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
 static atomic_ullong written;
 static atomic_int failed;
 
-static int target_fd(int fd)
+static int fd_matches(int fd, const char *want)
 {
-	const char *want = getenv("CS_EIO_PATH");
 	char link[64], path[4096];
 	ssize_t n;
 
@@ -36,6 +41,11 @@ static int target_fd(int fd)
 		return 0;
 	path[n] = '\0';
 	return strstr(path, want) != NULL;
+}
+
+static int target_fd(int fd)
+{
+	return fd_matches(fd, getenv("CS_EIO_PATH"));
 }
 
 static ssize_t shim(pwrite_fn real, int fd, const void *buf, size_t len, off_t off)
@@ -66,4 +76,34 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
 	return shim((pwrite_fn)dlsym(RTLD_NEXT, "pwrite64"), fd, buf, len, off);
+}
+
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+
+static atomic_int mapped;
+
+static void *mmap_shim(mmap_fn real, void *addr, size_t len, int prot, int flags, int fd,
+		       off_t off)
+{
+	const char *after = getenv("CS_MMAP_FAIL_AFTER");
+
+	if (fd >= 0 && fd_matches(fd, getenv("CS_MMAP_FAIL_PATH")) &&
+	    atomic_fetch_add(&mapped, 1) >= (after ? atoi(after) : 0)) {
+		static const char msg[] = "eio-shim: mmap refused\n";
+
+		(void)!write(2, msg, sizeof(msg) - 1);
+		errno = ENODEV;
+		return MAP_FAILED;
+	}
+	return real(addr, len, prot, flags, fd, off);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap_shim((mmap_fn)dlsym(RTLD_NEXT, "mmap"), addr, len, prot, flags, fd, off);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap_shim((mmap_fn)dlsym(RTLD_NEXT, "mmap64"), addr, len, prot, flags, fd, off);
 }
