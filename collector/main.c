@@ -124,7 +124,8 @@ static enum cs_status dump_at_level(struct run *r, unsigned int level, struct cs
 	 * report and header show the combined level (as makedumpfile) */
 	level |= r->vc.dump_level;
 
-	st = cs_plan_build_sized(&r->plan, &r->k, level, o->cyclic_buffer_kib, err);
+	st = cs_plan_build_threads(&r->plan, &r->k, level, o->cyclic_buffer_kib,
+				   cs_options_threads(o), err);
 	if (st != CS_OK)
 		return cs_err_prefix(err, "cannot choose pages");
 	r->have_plan = 1;

@@ -34,6 +34,7 @@
  */
 #include "filter/plan.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,7 @@ struct cs_plan_cache {
 	struct carry *carry;
 	size_t ncarry, ccap;
 	uint64_t walks;		/* blocks walked again (tests, doc/memory.md) */
+	unsigned int parts, parts_redone;	/* walk_whole() (tests) */
 	/* kept bits before each 4096-pfn piece of a block, per block (whole)
 	 * or per slot: a rank is then a popcount of at most 512 bytes */
 	uint32_t *sub;
@@ -608,6 +610,12 @@ void cs_plan_walk_stats(const struct cs_plan *p, uint64_t *carried, uint64_t *re
 	*rewalked = p->cache ? p->cache->walks : 0;
 }
 
+void cs_plan_thread_stats(const struct cs_plan *p, unsigned int *parts, unsigned int *redone)
+{
+	*parts = p->cache ? p->cache->parts : 0;
+	*redone = p->cache ? p->cache->parts_redone : 0;
+}
+
 uint64_t cs_plan_memory(const struct cs_plan *p)
 {
 	const struct cs_plan_cache *c = p->cache;
@@ -695,8 +703,136 @@ enum cs_status cs_plan_from_bitmaps(struct cs_plan *plan, uint64_t max_mapnr,
 	return CS_OK;
 }
 
+/* ---- the one-window walk on several threads ------------------------------
+ *
+ * [0, max_mapnr) is cut into parts at section starts, about the same number
+ * of present pfns each, at least CS_MM_PAR_MIN_SECTIONS sections.  Only a
+ * block larger than a section (a gigantic hugetlb page) crosses a section
+ * start.  Each part is walked on its own thread, with its own struct page
+ * buffer and class counts, from the state a serial walk has at a section
+ * start that no block crosses.  The parts are then joined in order: when the
+ * walk of the parts before a cut ends inside a block that runs past the cut,
+ * that part is refilled from the input and walked again serially from that
+ * state, so the result is always exactly the serial walk's.  Parts write disjoint bytes of
+ * the bitmaps; reads go through the thread-safe input and page-table cache. */
+#define CS_MM_PAR_MAX 8
+#define CS_MM_PAR_MIN_SECTIONS 2
+
+struct mm_part {
+	struct mm_walk w;
+	struct cs_kernel *k;	/* a copy with its own page-table cache: one
+				 * shared cache made each thread's translations
+				 * evict the other's table pages */
+	struct cs_plan counts;	/* count[] and excluded[] of this part */
+	uint64_t start, end;
+	pthread_t tid;
+	int started;
+};
+
+static void *walk_part(void *arg)
+{
+	struct mm_part *pt = arg;
+
+	walk_range(&pt->w, pt->start, pt->end);
+	return NULL;
+}
+
+/* The cuts: about equal numbers of present pfns per part, at aligned pfns.
+ * Returns the number of parts (1: walk serially). */
+static unsigned int choose_parts(const struct mm_walk *w, unsigned int nthreads,
+				 uint64_t *cut)
+{
+	uint64_t align = w->pages_per_section, total, per, seen = 0, last = 0;
+	unsigned int n = 1;
+
+	if (nthreads > CS_MM_PAR_MAX)
+		nthreads = CS_MM_PAR_MAX;
+	cut[0] = 0;
+	cut[1] = w->max;
+	if (nthreads < 2 || align < 8 || w->max / align < 2 * CS_MM_PAR_MIN_SECTIONS)
+		return 1;
+	total = popcount_bm(w->present, (w->max + 7) / 8);
+	per = total / nthreads;
+	for (uint64_t pfn = align; pfn < w->max && n < nthreads; pfn += align) {
+		seen += popcount_bm(w->present + ((pfn - align) >> 3), align >> 3);
+		if (seen >= per * n && pfn - last >= CS_MM_PAR_MIN_SECTIONS * align &&
+		    w->max - pfn >= CS_MM_PAR_MIN_SECTIONS * align)
+			cut[n++] = last = pfn;
+	}
+	cut[n] = w->max;
+	return n;
+}
+
+/* Walk [0, max_mapnr) of a one-window plan on up to @nthreads threads. */
+static void walk_whole(struct cs_plan_cache *c, struct mm_walk *w, unsigned int nthreads)
+{
+	struct mm_part part[CS_MM_PAR_MAX];
+	uint64_t cut[CS_MM_PAR_MAX + 1];
+	unsigned int n = choose_parts(w, nthreads, cut);
+	size_t bufsize = (size_t)(CS_MM_READ + 1) * w->layout.size;
+
+	c->parts = n;
+
+	for (unsigned int i = 1; i < n; i++) {
+		struct mm_part *pt = &part[i];
+
+		memset(pt, 0, sizeof(*pt));
+		pt->w = *w;
+		pt->w.plan = &pt->counts;
+		pt->w.blk.end = 0;
+		pt->start = cut[i];
+		pt->end = cut[i + 1];
+		pt->w.buf = malloc(bufsize);
+		pt->k = malloc(sizeof(*pt->k));
+		if (!pt->w.buf || !pt->k)
+			continue;
+		*pt->k = *w->k;
+		memset(pt->k->pt_cache.tag, 0, sizeof(pt->k->pt_cache.tag));
+		pthread_mutex_init(&pt->k->pt_cache.lock, NULL);
+		pt->w.k = pt->k;
+		if (pthread_create(&pt->tid, NULL, walk_part, pt) == 0)
+			pt->started = 1;
+		else
+			pthread_mutex_destroy(&pt->k->pt_cache.lock);
+	}
+	walk_range(w, 0, cut[1]);
+	for (unsigned int i = 1; i < n; i++) {
+		struct mm_part *pt = &part[i];
+
+		if (pt->started)
+			pthread_join(pt->tid, NULL);
+		if (pt->started && !(w->blk.end > pt->start)) {
+			for (int k = 0; k < CS_PC_COUNT; k++) {
+				w->plan->count[k] += pt->counts.count[k];
+				w->plan->excluded[k] += pt->counts.excluded[k];
+			}
+			w->blk = pt->w.blk;
+		} else {
+			/* not walked, or a block of the parts before runs into
+			 * it: again, serially, from the state where it starts */
+			uint64_t from = pt->start >> 3, bytes = (pt->end + 7) / 8 - from;
+
+			fill_input_bits(c->vc, c->present + from, c->keep + from, pt->start, pt->end,
+					bytes);
+			walk_range(w, pt->start, pt->end);
+			c->parts_redone++;
+		}
+		if (pt->started)
+			pthread_mutex_destroy(&pt->k->pt_cache.lock);
+		free(pt->k);
+		free(pt->w.buf);
+	}
+}
+
 enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel *k,
 				   unsigned int level, uint64_t buffer_kib, struct cs_err *err)
+{
+	return cs_plan_build_threads(plan, k, level, buffer_kib, 1, err);
+}
+
+enum cs_status cs_plan_build_threads(struct cs_plan *plan, const struct cs_kernel *k,
+				     unsigned int level, uint64_t buffer_kib,
+				     unsigned int nthreads, struct cs_err *err)
 {
 	const struct cs_vmcoreinfo *vi = &k->vi;
 	const struct cs_vmcore *vc = k->vc;
@@ -788,7 +924,7 @@ enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel 
 		w->keep = c->keep;
 		w->base = 0;
 		w->counting = 1;
-		walk_range(w, 0, plan->max_mapnr);
+		walk_whole(c, w, nthreads);
 		plan->present_pages = popcount_bm(c->present, bytes);
 		st = prefix_whole(plan, c->keep, err);
 		free(w->buf);

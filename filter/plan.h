@@ -90,6 +90,11 @@ static inline void cs_bit_clear(uint8_t *bm, uint64_t pfn)
  * buffer of @buffer_kib KiB per bitmap (0: CS_PLAN_DEFAULT_BUFFER_KIB). */
 enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel *k,
 				   unsigned int level, uint64_t buffer_kib, struct cs_err *err);
+/* The same, walking a plan that is one window on up to @nthreads threads
+ * (the result is the same bit for bit: filter/memmap.c, walk_whole()). */
+enum cs_status cs_plan_build_threads(struct cs_plan *plan, const struct cs_kernel *k,
+				     unsigned int level, uint64_t buffer_kib,
+				     unsigned int nthreads, struct cs_err *err);
 static inline enum cs_status cs_plan_build(struct cs_plan *plan, const struct cs_kernel *k,
 					   unsigned int level, struct cs_err *err)
 {
@@ -128,6 +133,9 @@ static inline uint64_t cs_plan_block_kept(const struct cs_plan *p, uint64_t bloc
 }
 /* Blocks that start inside an earlier block of pages (walk state saved),
  * and blocks walked again since the plan was built (tests). */
+/* Parts the one-window walk was cut into (threads), and parts walked again
+ * serially because a block ran into them (tests). */
+void cs_plan_thread_stats(const struct cs_plan *p, unsigned int *parts, unsigned int *redone);
 void cs_plan_walk_stats(const struct cs_plan *p, uint64_t *carried, uint64_t *rewalked);
 /* Bytes the plan holds (bitmaps, block summaries, walk state). */
 uint64_t cs_plan_memory(const struct cs_plan *p);

@@ -232,11 +232,45 @@ static int check_windows(const struct cs_kernel *k, const struct cs_plan *one, u
 	return bad ? 1 : 0;
 }
 
+/* The plan walked on @nthreads threads must be @one, bit for bit. */
+static int check_threads(const struct cs_kernel *k, const struct cs_plan *one, unsigned int nthreads,
+			 struct cs_err *err)
+{
+	struct cs_plan t;
+	uint64_t bad = 0, n = one->max_mapnr;
+	unsigned int parts, redone;
+
+	if (cs_plan_build_threads(&t, k, one->dump_level, 0, nthreads, err))
+		return -1;
+	cs_plan_thread_stats(&t, &parts, &redone);
+	printf("threads: %u threads, %u parts, %u walked again\n", nthreads, parts, redone);
+	if (t.present_pages != one->present_pages || t.kept_pages != one->kept_pages) {
+		printf("threads: present %" PRIu64 "/%" PRIu64 " kept %" PRIu64 "/%" PRIu64 "\n",
+		       t.present_pages, one->present_pages, t.kept_pages, one->kept_pages);
+		bad++;
+	}
+	for (int c = 0; c < CS_PC_COUNT; c++)
+		if (t.count[c] != one->count[c] || t.excluded[c] != one->excluded[c]) {
+			printf("threads: class %s differs\n", class_name[c]);
+			bad++;
+		}
+	for (uint64_t pfn = 0; pfn < n; pfn++)
+		if (cs_plan_present(&t, pfn) != cs_plan_present(one, pfn) ||
+		    cs_plan_kept(&t, pfn) != cs_plan_kept(one, pfn)) {
+			if (bad++ < 10)
+				printf("threads: pfn 0x%" PRIx64 " differs\n", pfn);
+		}
+	printf("threads: %" PRIu64 " differences\n", bad);
+	cs_plan_fini(&t);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *vmcore = NULL, *kdump = NULL, *classes = NULL, *describe_pfn = NULL;
 	unsigned int level = 31;
 	uint64_t max_diff = 50, window_kib = 0;
+	unsigned int check_nthreads = 0;
 	struct cs_vmcore vc;
 	struct cs_kernel k;
 	struct cs_plan plan;
@@ -257,11 +291,13 @@ int main(int argc, char **argv)
 			max_diff = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--check-windows") && i + 1 < argc)
 			window_kib = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--check-threads") && i + 1 < argc)
+			check_nthreads = (unsigned int)strtoul(argv[++i], NULL, 0);
 		else if (argv[i][0] != '-' && !vmcore)
 			vmcore = argv[i];
 		else {
 			fprintf(stderr, "usage: plancheck [-d N] [--compare-kdump FILE] "
-				"[--classes OUT] [--max-diff N] VMCORE\n");
+				"[--classes OUT] [--max-diff N] [--check-windows KIB] [--check-threads N] VMCORE\n");
 			return 2;
 		}
 	}
@@ -295,6 +331,15 @@ int main(int argc, char **argv)
 
 	if (window_kib) {
 		int r = check_windows(&k, &plan, window_kib, &err);
+
+		if (r < 0) {
+			fprintf(stderr, "plancheck: %s\n", err.msg);
+			return 2;
+		}
+		rc |= r;
+	}
+	if (check_nthreads) {
+		int r = check_threads(&k, &plan, check_nthreads, &err);
 
 		if (r < 0) {
 			fprintf(stderr, "plancheck: %s\n", err.msg);
