@@ -12,6 +12,8 @@
 #include "collector/order.h"
 
 #include <elf.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,9 +55,20 @@ struct cs_order {
 				 * stops a damaged (looping) one */
 	enum walk_what what;	/* what the current walk records */
 
+	/* groups 1-7 found on a thread of their own while the first pages are
+	 * compressed (cs_order_create's @async): end_group() publishes each
+	 * group under lk, and the iteration takes the ranges published so far */
+	int async, joined;
+	pthread_t builder;
+	pthread_mutex_t lk;
+	pthread_cond_t cv;
+	size_t published;	/* list[0, published) is final */
+	int built;		/* find_priorities() has returned */
+
 	/* iteration */
 	int phase;		/* 0 priority list, 1 the rest, 2 done */
-	size_t ri;
+	size_t ri;		/* the next list entry to hand out */
+	uint64_t cur_end;	/* end of the current one (list may move) */
 	uint64_t p, chunk;	/* pfn cursor; start of the current chunk */
 	uint64_t lo_chunk, hi_chunk; /* next chunk from the bottom / top */
 	int rest;		/* 0 top down, 1 bottom up, 2 both ends (used) */
@@ -159,6 +172,7 @@ static void end_group(struct cs_order *o)
 	struct range *merged;
 	size_t k = 0, i = 0, j = 0, m = 0;
 
+	pthread_mutex_lock(&o->lk);
 	if (o->oom || !o->np)
 		goto out;
 	qsort(o->pending, o->np, sizeof(*o->pending), by_start);
@@ -212,6 +226,9 @@ static void end_group(struct cs_order *o)
 	o->scap = o->ns + k;
 out:
 	o->np = 0;
+	o->published = o->n;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->lk);
 }
 
 /* The pages of kernel virtual range [va, va + len) that are mapped. */
@@ -465,6 +482,47 @@ static void find_priorities(struct cs_order *o)
 	end_group(o);
 }
 
+static void *build_main(void *arg)
+{
+	struct cs_order *o = arg;
+
+	find_priorities(o);
+	pthread_mutex_lock(&o->lk);
+	o->built = 1;
+	o->published = o->n;
+	pthread_cond_broadcast(&o->cv);
+	pthread_mutex_unlock(&o->lk);
+	return NULL;
+}
+
+static void join_builder(struct cs_order *o)
+{
+	if (o->async && !o->joined) {
+		pthread_join(o->builder, NULL);
+		o->joined = 1;
+	}
+}
+
+/* Start handing out list[ri]: 0 when the list is done (all groups found). */
+static int next_range(struct cs_order *o)
+{
+	int more;
+
+	pthread_mutex_lock(&o->lk);
+	while (o->ri >= o->published && !o->built)
+		pthread_cond_wait(&o->cv, &o->lk);
+	more = o->ri < o->published;
+	if (more) {
+		o->p = o->list[o->ri].start;
+		o->cur_end = o->list[o->ri].end;
+		o->ri++;
+	}
+	pthread_mutex_unlock(&o->lk);
+	if (!more)
+		join_builder(o);
+	return more;
+}
+
 /* pick the next chunk of the top-down / bottom-up / both-ends pass */
 static int next_chunk(struct cs_order *o)
 {
@@ -489,7 +547,7 @@ static int next_chunk(struct cs_order *o)
 }
 
 enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
-			       const struct cs_kernel *k, const struct cs_plan *plan,
+			       const struct cs_kernel *k, const struct cs_plan *plan, int async,
 			       struct cs_err *err)
 {
 	struct cs_order *o = calloc(1, sizeof(*o));
@@ -501,16 +559,34 @@ enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
 	o->k = k;
 	o->plan = plan;
 	o->page_size = k->vc->page_size ? k->vc->page_size : 4096;
+	pthread_mutex_init(&o->lk, NULL);
+	pthread_cond_init(&o->cv, NULL);
+	o->built = 1;
 	if (kind == CS_ORDER_ANALYST && o->page_size == 4096) {
 		o->tbl = malloc(SCAN_PAGES * o->page_size);
 		if (!o->tbl) {
-			free(o);
-			return cs_fail_nomem(err);
-		}
-		find_priorities(o);
-		if (o->oom) {
 			cs_order_destroy(o);
 			return cs_fail_nomem(err);
+		}
+		/* a plan that is one window is only read (filter/plan.h), so
+		 * the builder may share it with the iteration */
+		o->built = 0;
+		if (async && cs_plan_whole_bitmap(plan, CS_PLAN_KEEP)) {
+			sigset_t all, saved;
+
+			/* signals stay the main thread's (pipeline.c) */
+			sigfillset(&all);
+			pthread_sigmask(SIG_BLOCK, &all, &saved);
+			o->async = pthread_create(&o->builder, NULL, build_main, o) == 0;
+			pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		}
+		if (!o->async) {
+			find_priorities(o);
+			o->built = 1;
+			if (o->oom) {
+				cs_order_destroy(o);
+				return cs_fail_nomem(err);
+			}
 		}
 	}
 	o->p = 0;
@@ -523,15 +599,17 @@ enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
 		o->turn = 1;
 		o->lo_chunk = 0;
 		o->hi_chunk = plan->max_mapnr ? (plan->max_mapnr - 1) / CHUNK_PFNS * CHUNK_PFNS : 0;
-		o->phase = 0;
-		if (o->n)
-			o->p = o->list[0].start;
-		else if (next_chunk(o))
-			o->phase = 2;
-		else
-			o->phase = 1;
+		o->phase = 0;	/* the first cs_order_next() takes list[0] */
 	}
 	*op = o;
+	return CS_OK;
+}
+
+enum cs_status cs_order_status(struct cs_order *o, struct cs_err *err)
+{
+	join_builder(o);
+	if (o->oom)
+		return cs_fail(err, CS_NOMEM, "out of memory while ordering the pages");
 	return CS_OK;
 }
 
@@ -539,6 +617,9 @@ void cs_order_destroy(struct cs_order *o)
 {
 	if (!o)
 		return;
+	join_builder(o);
+	pthread_mutex_destroy(&o->lk);
+	pthread_cond_destroy(&o->cv);
 	free(o->list);
 	free(o->sorted);
 	free(o->pending);
@@ -546,8 +627,9 @@ void cs_order_destroy(struct cs_order *o)
 	free(o);
 }
 
-uint64_t cs_order_priority_pages(const struct cs_order *o, size_t *nranges)
+uint64_t cs_order_priority_pages(struct cs_order *o, size_t *nranges)
 {
+	join_builder(o);
 	if (nranges)
 		*nranges = o->n;
 	return o->prio_pages;
@@ -566,18 +648,14 @@ uint64_t cs_order_next(struct cs_order *o)
 		return p;
 	}
 	while (o->phase == 0) {
-		const struct range *r = &o->list[o->ri];
-		uint64_t p = next_kept(plan, o->p, r->end);
+		uint64_t p = next_kept(plan, o->p, o->cur_end);
 
-		if (p < r->end) {
+		if (p < o->cur_end) {
 			o->p = p + 1;
 			return p;
 		}
-		if (++o->ri == o->n) {
+		if (!next_range(o))
 			o->phase = next_chunk(o) ? 2 : 1;
-		} else {
-			o->p = o->list[o->ri].start;
-		}
 	}
 	while (o->phase == 1) {
 		uint64_t end = o->chunk + CHUNK_PFNS;

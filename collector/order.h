@@ -49,15 +49,21 @@ enum cs_order_kind { CS_ORDER_PFN, CS_ORDER_ANALYST };
 
 struct cs_order;
 
+/* With @async, groups 1-7 are looked for on a thread of their own (when the
+ * plan is one window, which is then only read) while the caller already
+ * takes the pages of the groups found so far; the order is the same. */
 enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
-			       const struct cs_kernel *k, const struct cs_plan *plan,
+			       const struct cs_kernel *k, const struct cs_plan *plan, int async,
 			       struct cs_err *err);
+/* CS_NOMEM when looking for the groups ran out of memory (the pages were
+ * then not all handed out exactly once: the dump must fail). */
+enum cs_status cs_order_status(struct cs_order *o, struct cs_err *err);
 void cs_order_destroy(struct cs_order *o);	/* NULL is a no-op */
 
 /* The next kept pfn to write, or CS_ORDER_END. */
 uint64_t cs_order_next(struct cs_order *o);
 
 /* Kept pages in the priority groups 1-7, and the number of ranges. */
-uint64_t cs_order_priority_pages(const struct cs_order *o, size_t *nranges);
+uint64_t cs_order_priority_pages(struct cs_order *o, size_t *nranges);
 
 #endif

@@ -328,15 +328,11 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	}
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
+	/* with a second thread the order's priorities are looked for while
+	 * the first ones found are already compressed (collector/order.h) */
 	if (st == CS_OK)
 		st = cs_order_create(&ord, cfg->w ? cfg->order : CS_ORDER_PFN, cfg->k, cfg->plan,
-				     err);
-	if (ord) {
-		size_t nr;
-
-		stats->first_pages = cs_order_priority_pages(ord, &nr);
-		stats->first_ranges = nr;
-	}
+				     nthreads > 1, err);
 	cursor = ord ? cs_order_next(ord) : CS_ORDER_END;
 	pthread_mutex_lock(&p.lock);
 	locked = 1;
@@ -428,6 +424,14 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		progress(&p, done_pages, cfg->plan->kept_pages, t0, 1);
 	else if (shown)
 		fputc('\n', stderr);	/* main's message starts on a line of its own */
+	if (ord) {
+		size_t nr;
+
+		if (st == CS_OK)
+			st = cs_order_status(ord, err);
+		stats->first_pages = cs_order_priority_pages(ord, &nr);
+		stats->first_ranges = nr;
+	}
 	for (unsigned int i = 0; i < p.nslots; i++)
 		free(p.slots[i].data);
 	free(p.slots);
