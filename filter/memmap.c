@@ -100,6 +100,12 @@ struct cs_plan_cache {
 	 * or per slot: a rank is then a popcount of at most 512 bytes */
 	uint32_t *sub;
 	unsigned int spb;	/* pieces per block */
+	/* a whole plan's present bits once built (compact_present()): per
+	 * block, the shared all-ones or all-zero block or the block's own copy
+	 * in mixed[]; present is then NULL */
+	const uint8_t **pblk;
+	uint8_t *ones, *zeros, *mixed;
+	uint64_t nmixed;
 };
 
 static int bit_get(const struct mm_walk *w, const uint8_t *bm, uint64_t pfn)
@@ -479,6 +485,8 @@ const uint8_t *cs_plan_block_bits(const struct cs_plan *p, uint64_t block,
 
 	if (nbits)
 		*nbits = block_end(p, block) - block_start(p, block);
+	if (c->whole && which == CS_PLAN_PRESENT && c->pblk)
+		return c->pblk[block];
 	if (c->whole)
 		return (which == CS_PLAN_KEEP ? c->keep : c->present) +
 		       (block_start(p, block) >> 3);
@@ -624,7 +632,9 @@ uint64_t cs_plan_memory(const struct cs_plan *p)
 	if (!c)
 		return 0;
 	if (c->whole && !c->borrowed)
-		n += 2 * ((p->max_mapnr + 7) / 8);
+		n += (c->pblk ? 1 : 2) * ((p->max_mapnr + 7) / 8);
+	if (c->pblk)
+		n += p->nblocks * sizeof(*c->pblk) + (2 + c->nmixed) * c->block_bytes;
 	n += (c->whole ? p->nblocks : c->nslots) * c->spb * sizeof(*c->sub);
 	if (!c->whole)
 		n += c->nslots * (2 * c->block_bytes + 2 * sizeof(uint64_t) + 1) +
@@ -701,6 +711,72 @@ enum cs_status cs_plan_from_bitmaps(struct cs_plan *plan, uint64_t max_mapnr,
 	}
 	plan->present_pages = count_range(present, 0, max_mapnr);
 	return CS_OK;
+}
+
+static int all_bytes(const uint8_t *bm, uint64_t n, uint8_t v)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (bm[i] != v)
+			return 0;
+	return 1;
+}
+
+/* After a whole plan's walk the present bits are only read block by block
+ * (the writers' 1st bitmap, cs_plan_present()), and nearly every block of
+ * RAM is all present or all absent: keep one shared block for each of
+ * those and copies of the mixed ones (the firmware holes), and free the
+ * whole bitmap before the pipeline's buffers are made (max_mapnr / 8
+ * bytes: 512 KiB of peak RSS at 16 GiB).  Without memory for the table
+ * the whole bitmap simply stays. */
+static void compact_present(struct cs_plan *plan)
+{
+	struct cs_plan_cache *c = plan->cache;
+	uint64_t bb = c->block_bytes, nmixed = 0, m = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t b = 0; b < plan->nblocks; b++) {
+			uint64_t s = block_start(plan, b), e = block_end(plan, b);
+			const uint8_t *src = c->present + (s >> 3);
+			int full = e - s == (uint64_t)1 << plan->block_shift;
+
+			if (full && all_bytes(src, bb, 0xff)) {
+				if (pass)
+					c->pblk[b] = c->ones;
+			} else if (full && all_bytes(src, bb, 0)) {
+				if (pass)
+					c->pblk[b] = c->zeros;
+			} else if (!pass) {
+				nmixed++;
+			} else {
+				uint64_t n = (e - s + 7) / 8;
+				uint8_t *dst = c->mixed + m++ * bb;
+
+				memset(dst, 0, bb);
+				memcpy(dst, src, n);
+				c->pblk[b] = dst;
+			}
+		}
+		if (pass)
+			break;
+		c->pblk = malloc((plan->nblocks ? plan->nblocks : 1) * sizeof(*c->pblk));
+		c->ones = malloc(bb);
+		c->zeros = calloc(1, bb);
+		c->mixed = malloc((nmixed ? nmixed : 1) * bb);
+		if (!c->pblk || !c->ones || !c->zeros || !c->mixed) {
+			free(c->pblk);
+			free(c->ones);
+			free(c->zeros);
+			free(c->mixed);
+			c->pblk = NULL;
+			c->ones = c->zeros = c->mixed = NULL;
+			return;
+		}
+		memset(c->ones, 0xff, bb);
+		c->nmixed = nmixed;
+	}
+	free(c->present);
+	c->present = NULL;
+	c->w.present = NULL;
 }
 
 /* ---- the one-window walk on several threads ------------------------------
@@ -929,6 +1005,8 @@ enum cs_status cs_plan_build_threads(struct cs_plan *plan, const struct cs_kerne
 		st = prefix_whole(plan, c->keep, err);
 		free(w->buf);
 		w->buf = NULL;
+		if (st == CS_OK)
+			compact_present(plan);
 		goto out;
 	}
 
@@ -1008,6 +1086,10 @@ void cs_plan_fini(struct cs_plan *plan)
 		free(c->block_slot);
 		free(c->carry);
 		free(c->sub);
+		free(c->pblk);
+		free(c->ones);
+		free(c->zeros);
+		free(c->mixed);
 		free(c);
 	}
 	free(plan->kept_before);
