@@ -56,8 +56,8 @@
 /* Fixed buffers of a dump run, mirrored from the code that owns them
  * (collector/pipeline.c, collector/kdump_writer.c, filter/memmap.c). */
 #define PIPE_BATCH_PAGES	16u		/* pages per pipeline slot */
-#define WRITER_CACHE		(256u * 1024)	/* kdump writer data cache */
-#define WRITER_DESC_WINDOW	(4096u * 24)	/* descriptor window */
+#define WRITER_CACHE		(128u * 1024)	/* kdump writer data cache */
+#define WRITER_DESC_WINDOW	(2048u * 24)	/* descriptor window */
 #define WRITER_RANK_SHIFT	12
 #define MEMMAP_BATCH		513u		/* struct pages read at once */
 /* What a dump has resident besides the buffers and contexts rss_model()
@@ -334,36 +334,41 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
 }
 
 /* Peak resident memory of a dump of this machine with codec @ci on
- * e->threads threads, in KiB: RSS_DUMP_BASE_KIB + the page plan (both bitmaps
- * of max_pfn bits, at most the default --cyclic-buffer each, and 8 bytes of
- * block summary per 32 Ki pfns, filter/plan.h), the kdump writer's data cache, descriptor window and
- * header block, the mem_map batch, the pipeline's slots (2 per thread + 2,
- * each 16 pages of the codec's bound: an upper bound, as a slot packs the
- * compressed pages and only what a batch compresses to is touched) and
- * per-thread page buffers, one measured codec context per thread (ctx_kib())
- * and a codec library loaded at first use (lib_kib()). */
+ * e->threads threads, in KiB: RSS_DUMP_BASE_KIB + 8 bytes of block summary
+ * per 32 Ki pfns (filter/plan.h) + the larger of the two phases' buffers.
+ * Walking mem_map: both bitmaps of max_pfn bits (at most the default
+ * --cyclic-buffer each) and the mem_map batch.  Dumping: the keep bitmap,
+ * the present bits kept per block (filter/memmap.c, compact_present()), the
+ * kdump writer's data cache, descriptor window and header block, the
+ * pipeline's slots (2 per thread + 2, each 16 pages of the codec's bound: an
+ * upper bound, as a slot packs the compressed pages and only what a batch
+ * compresses to is touched), per-thread page buffers and one measured codec
+ * context per thread (ctx_kib()).  Plus a codec library loaded at first use
+ * (lib_kib()). */
 static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned int ci)
 {
 	const struct cs_codec *c = e->c[ci].codec;
 	uint64_t bs = e->l.vc.page_size, n = e->threads;
-	uint64_t stride = bs, b = 0;
+	uint64_t stride = bs, bm = div_up(max_mapnr, 8), nblocks, walk, run;
 
 	if (c && c->bound(bs) > stride)
 		stride = c->bound(bs);
-	{
-		uint64_t bm = div_up(max_mapnr, 8);
-
-		if (bm > (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024)
-			bm = (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024;
-		b += 2 * div_up(bm, 4096) * 4096;
-		b += ((max_mapnr >> CS_PLAN_BLOCK_SHIFT_MIN) + 1) * 8;
-	}
-	b += WRITER_CACHE + WRITER_DESC_WINDOW;
-	b += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
-	b += MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
-	b += (2 * n + 2) * PIPE_BATCH_PAGES * stride;
-	b += n * PIPE_BATCH_PAGES * bs;
-	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(b, KIB) + n * e->c[ci].ctx_kib +
+	if (bm > (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024)
+		bm = (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024;
+	bm = div_up(bm, 4096) * 4096;
+	nblocks = (max_mapnr >> CS_PLAN_BLOCK_SHIFT_MIN) + 1;
+	/* while walking: both bitmaps and the mem_map batch */
+	walk = 2 * bm + MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
+	/* while dumping: the keep bitmap, the present bits per block (a
+	 * pointer each, two shared blocks and a few mixed ones), the writer
+	 * and the pipeline */
+	run = bm + nblocks * 8 + 4 * ((uint64_t)1 << CS_PLAN_BLOCK_SHIFT_MIN) / 8;
+	run += WRITER_CACHE + WRITER_DESC_WINDOW;
+	run += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
+	run += (2 * n + 2) * PIPE_BATCH_PAGES * stride;
+	run += n * PIPE_BATCH_PAGES * bs;
+	run += n * e->c[ci].ctx_kib * KIB;
+	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(nblocks * 8 + (walk > run ? walk : run), KIB) +
 	       e->c[ci].lib_kib;
 }
 
