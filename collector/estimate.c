@@ -343,9 +343,9 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
  * --cyclic-buffer each) and the mem_map batch.  Dumping: the keep bitmap,
  * the present bits kept per block (filter/memmap.c, compact_present()), the
  * kdump writer's data cache, descriptor window and header block, the
- * pipeline's slots (2 per thread + 2, each 16 pages of the codec's bound: an
- * upper bound, as a slot packs the compressed pages and only what a batch
- * compresses to is touched), per-thread page buffers and one measured codec
+ * pipeline's slots (2 per thread + 2, 2 for one thread, each 16 pages of the
+ * codec's bound: an upper bound, as a slot packs the compressed pages and
+ * only what a batch compresses to is touched), per-thread page buffers and one measured codec
  * context per thread (ctx_kib()).  Plus a codec library loaded at first use
  * (lib_kib()). */
 static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned int ci)
@@ -368,7 +368,7 @@ static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned
 	run = bm + nblocks * 8 + 4 * ((uint64_t)1 << CS_PLAN_BLOCK_SHIFT_MIN) / 8;
 	run += WRITER_CACHE + WRITER_DESC_WINDOW;
 	run += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
-	run += (2 * n + 2) * PIPE_BATCH_PAGES * stride;
+	run += (n > 1 ? 2 * n + 2 : 2) * PIPE_BATCH_PAGES * stride;
 	run += n * PIPE_BATCH_PAGES * bs;
 	run += n * e->c[ci].ctx_kib * KIB;
 	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(nblocks * 8 + (walk > run ? walk : run), KIB) +

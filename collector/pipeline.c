@@ -275,7 +275,11 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	p.stride = p.page_size;
 	if (cfg->codec && cfg->codec->bound(p.page_size) > p.stride)
 		p.stride = cfg->codec->bound(p.page_size);
-	p.nslots = 2 * nthreads + 2;
+	/* with workers: 2 per thread + 2, so half the ring keeps them busy
+	 * while the main thread writes the other half.  Alone, the main thread
+	 * compresses and writes in turn, and two slots are all it uses (the
+	 * capture kernel's usual nr_cpus=1: 2 x 16 packed pages less RSS) */
+	p.nslots = nthreads > 1 ? 2 * nthreads + 2 : 2;
 	p.slots = calloc(p.nslots, sizeof(*p.slots));
 	wks = calloc(nthreads, sizeof(*wks));
 	if (!p.slots || !wks) {
