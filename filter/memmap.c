@@ -101,11 +101,11 @@ struct cs_plan_cache {
 	uint32_t *sub;
 	unsigned int spb;	/* pieces per block */
 	/* a whole plan's present bits once built (compact_present()): per
-	 * block, the shared all-ones or all-zero block or the block's own copy
-	 * in mixed[]; present is then NULL */
+	 * block, a pointer into pbits[npbits blocks]: [0] all present, [1] none
+	 * present, then copies of the mixed blocks; present is then NULL */
 	const uint8_t **pblk;
-	uint8_t *ones, *zeros, *mixed;
-	uint64_t nmixed;
+	uint8_t *pbits;
+	uint64_t npbits;
 };
 
 static int bit_get(const struct mm_walk *w, const uint8_t *bm, uint64_t pfn)
@@ -634,7 +634,7 @@ uint64_t cs_plan_memory(const struct cs_plan *p)
 	if (c->whole && !c->borrowed)
 		n += (c->pblk ? 1 : 2) * ((p->max_mapnr + 7) / 8);
 	if (c->pblk)
-		n += p->nblocks * sizeof(*c->pblk) + (2 + c->nmixed) * c->block_bytes;
+		n += p->nblocks * sizeof(*c->pblk) + c->npbits * c->block_bytes;
 	n += (c->whole ? p->nblocks : c->nslots) * c->spb * sizeof(*c->sub);
 	if (!c->whole)
 		n += c->nslots * (2 * c->block_bytes + 2 * sizeof(uint64_t) + 1) +
@@ -721,6 +721,20 @@ static int all_bytes(const uint8_t *bm, uint64_t n, uint8_t v)
 	return 1;
 }
 
+/* Block @b of a whole present bitmap: 0 all present, 1 none present,
+ * 2 mixed (the last block, when short, counts as mixed) */
+static int present_kind(const struct cs_plan *p, uint64_t b)
+{
+	const struct cs_plan_cache *c = p->cache;
+	const uint8_t *src = c->present + (block_start(p, b) >> 3);
+
+	if (block_end(p, b) - block_start(p, b) != (uint64_t)1 << p->block_shift)
+		return 2;
+	if (all_bytes(src, c->block_bytes, 0xff))
+		return 0;
+	return all_bytes(src, c->block_bytes, 0) ? 1 : 2;
+}
+
 /* After a whole plan's walk the present bits are only read block by block
  * (the writers' 1st bitmap, cs_plan_present()), and nearly every block of
  * RAM is all present or all absent: keep one shared block for each of
@@ -731,48 +745,30 @@ static int all_bytes(const uint8_t *bm, uint64_t n, uint8_t v)
 static void compact_present(struct cs_plan *plan)
 {
 	struct cs_plan_cache *c = plan->cache;
-	uint64_t bb = c->block_bytes, nmixed = 0, m = 0;
+	uint64_t bb = c->block_bytes, n = 2;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (uint64_t b = 0; b < plan->nblocks; b++) {
-			uint64_t s = block_start(plan, b), e = block_end(plan, b);
-			const uint8_t *src = c->present + (s >> 3);
-			int full = e - s == (uint64_t)1 << plan->block_shift;
+	for (uint64_t b = 0; b < plan->nblocks; b++)
+		n += present_kind(plan, b) == 2;
+	c->pblk = malloc((plan->nblocks ? plan->nblocks : 1) * sizeof(*c->pblk));
+	c->pbits = calloc(n, bb);
+	if (!c->pblk || !c->pbits) {
+		free(c->pblk);
+		free(c->pbits);
+		c->pblk = NULL;
+		c->pbits = NULL;
+		return;
+	}
+	c->npbits = n;
+	memset(c->pbits, 0xff, bb);	/* [0]: all present, [1]: none */
+	n = 2;
+	for (uint64_t b = 0; b < plan->nblocks; b++) {
+		uint64_t s = block_start(plan, b), k = (uint64_t)present_kind(plan, b);
 
-			if (full && all_bytes(src, bb, 0xff)) {
-				if (pass)
-					c->pblk[b] = c->ones;
-			} else if (full && all_bytes(src, bb, 0)) {
-				if (pass)
-					c->pblk[b] = c->zeros;
-			} else if (!pass) {
-				nmixed++;
-			} else {
-				uint64_t n = (e - s + 7) / 8;
-				uint8_t *dst = c->mixed + m++ * bb;
-
-				memset(dst, 0, bb);
-				memcpy(dst, src, n);
-				c->pblk[b] = dst;
-			}
+		if (k == 2) {
+			k = n++;
+			memcpy(c->pbits + k * bb, c->present + (s >> 3), (block_end(plan, b) - s + 7) / 8);
 		}
-		if (pass)
-			break;
-		c->pblk = malloc((plan->nblocks ? plan->nblocks : 1) * sizeof(*c->pblk));
-		c->ones = malloc(bb);
-		c->zeros = calloc(1, bb);
-		c->mixed = malloc((nmixed ? nmixed : 1) * bb);
-		if (!c->pblk || !c->ones || !c->zeros || !c->mixed) {
-			free(c->pblk);
-			free(c->ones);
-			free(c->zeros);
-			free(c->mixed);
-			c->pblk = NULL;
-			c->ones = c->zeros = c->mixed = NULL;
-			return;
-		}
-		memset(c->ones, 0xff, bb);
-		c->nmixed = nmixed;
+		c->pblk[b] = c->pbits + k * bb;
 	}
 	free(c->present);
 	c->present = NULL;
@@ -1087,9 +1083,7 @@ void cs_plan_fini(struct cs_plan *plan)
 		free(c->carry);
 		free(c->sub);
 		free(c->pblk);
-		free(c->ones);
-		free(c->zeros);
-		free(c->mixed);
+		free(c->pbits);
 		free(c);
 	}
 	free(plan->kept_before);
