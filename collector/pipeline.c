@@ -29,9 +29,9 @@ struct slot {
 	uint32_t len[BATCH_PAGES];		/* 0 = zero page (excluded) */
 	uint32_t flags[BATCH_PAGES];
 	uint32_t off[BATCH_PAGES];		/* page i's bytes: data + off[i] */
-	/* BATCH_PAGES x stride bytes (the worst case); the pages' bytes are
-	 * packed one after the other, so only what a batch really compresses to
-	 * is ever touched (made resident) */
+	/* BATCH_PAGES pages: the batch is read in here, and each page's
+	 * compressed (or raw) bytes are then packed from the start, over the
+	 * pages already compressed (see process_slot) */
 	uint8_t *data;
 	enum cs_status status;			/* first failure in the batch */
 	struct cs_err err;
@@ -39,7 +39,7 @@ struct slot {
 
 struct pipe {
 	const struct cs_pipeline_cfg *cfg;
-	size_t page_size, stride;
+	size_t page_size;
 	unsigned int nslots;
 	struct slot *slots;
 	pthread_mutex_t lock;
@@ -60,7 +60,6 @@ struct worker {
 	struct pipe *p;
 	pthread_t tid;
 	struct cs_codec_ctx cctx;
-	uint8_t *pages;		/* BATCH_PAGES pages read from the dump */
 	int started;		/* a thread runs worker_main() */
 	int ctx_ready;		/* cctx to deinit */
 };
@@ -75,13 +74,13 @@ int cs_page_is_zero(const void *page, size_t size)
 	return 1;
 }
 
-/* Read the batch's pages into wk->pages: one pread per run of consecutive
+/* Read the batch's pages into s->data: one pread per run of consecutive
  * pfns (a batch is usually one run), falling back to page-by-page reads for a
  * run that crosses a hole or a partly covered page. */
-static enum cs_status read_batch(struct worker *wk, struct slot *s)
+static enum cs_status read_batch(const struct pipe *p, struct slot *s)
 {
-	const struct cs_vmcore *vc = wk->p->cfg->k->vc;
-	size_t ps = wk->p->page_size;
+	const struct cs_vmcore *vc = p->cfg->k->vc;
+	size_t ps = p->page_size;
 	unsigned int i = 0;
 
 	while (i < s->n) {
@@ -89,11 +88,11 @@ static enum cs_status read_batch(struct worker *wk, struct slot *s)
 
 		while (j < s->n && s->pfn[j] == s->pfn[j - 1] + 1)
 			j++;
-		if (cs_vmcore_read_phys(vc, s->pfn[i] * ps, wk->pages + (size_t)i * ps,
+		if (cs_vmcore_read_phys(vc, s->pfn[i] * ps, s->data + (size_t)i * ps,
 					(size_t)(j - i) * ps, &s->err) != CS_OK) {
 			for (unsigned int k = i; k < j; k++) {
 				enum cs_status st = cs_vmcore_read_page(vc, s->pfn[k],
-									wk->pages + (size_t)k * ps,
+									s->data + (size_t)k * ps,
 									&s->err);
 				if (st != CS_OK) {
 					cs_err_prefix(&s->err, "cannot read page at pfn %#llx",
@@ -107,15 +106,21 @@ static enum cs_status read_batch(struct worker *wk, struct slot *s)
 	return CS_OK;
 }
 
+/* Compress the batch in place.  Page i's output goes to s->data + off, where
+ * off (the bytes of pages 0..i-1, each at most a page: a page that does not
+ * shrink is stored raw) is at most i pages: it overwrites only pages already
+ * compressed and page i itself, which the codec has read by then (its output
+ * is in the context's buffer, or is the page itself, hence memmove).  So no
+ * second buffer of BATCH_PAGES pages per thread. */
 static void process_slot(struct worker *wk, struct slot *s)
 {
 	struct pipe *p = wk->p;
 	uint64_t zeros = 0, raws = 0;
 	size_t off = 0;
 
-	s->status = read_batch(wk, s);
+	s->status = read_batch(p, s);
 	for (unsigned int i = 0; i < s->n && s->status == CS_OK; i++) {
-		const uint8_t *page = wk->pages + (size_t)i * p->page_size;
+		const uint8_t *page = s->data + (size_t)i * p->page_size;
 		const void *out;
 		size_t out_len;
 		uint32_t flags;
@@ -141,7 +146,8 @@ static void process_slot(struct worker *wk, struct slot *s)
 		}
 		if (!flags)
 			raws++;
-		memcpy(s->data + off, out, out_len);
+		if (s->data + off != out)
+			memmove(s->data + off, out, out_len);
 		s->off[i] = (uint32_t)off;
 		off += out_len;
 		s->len[i] = (uint32_t)out_len;
@@ -272,9 +278,6 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		stats->pages_out = cfg->plan->kept_pages;
 		return CS_OK;
 	}
-	p.stride = p.page_size;
-	if (cfg->codec && cfg->codec->bound(p.page_size) > p.stride)
-		p.stride = cfg->codec->bound(p.page_size);
 	/* with workers: 2 per thread + 2, so half the ring keeps them busy
 	 * while the main thread writes the other half.  Alone, the main thread
 	 * compresses and writes in turn, and two slots are all it uses (the
@@ -291,11 +294,9 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	pthread_cond_init(&p.work_cv, NULL);
 	pthread_cond_init(&p.done_cv, NULL);
 	for (unsigned int i = 0; i < p.nslots && st == CS_OK; i++) {
-		if (p.need_data) {
-			p.slots[i].data = malloc(BATCH_PAGES * p.stride);
-			if (!p.slots[i].data)
-				st = cs_fail_nomem(err);
-		}
+		p.slots[i].data = aligned_alloc(64, BATCH_PAGES * p.page_size);
+		if (!p.slots[i].data)
+			st = cs_fail_nomem(err);
 	}
 	/* workers never take SIGINT/SIGTERM/SIGHUP: the main thread must, so a
 	 * write it is blocked in returns EINTR (see cs_write_all_stop) */
@@ -306,11 +307,6 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	pthread_sigmask(SIG_BLOCK, &block, &saved);
 	for (unsigned int i = 0; i < nthreads && st == CS_OK; i++) {
 		wks[i].p = &p;
-		wks[i].pages = aligned_alloc(64, BATCH_PAGES * p.page_size);
-		if (!wks[i].pages) {
-			st = cs_fail_nomem(err);
-			break;
-		}
 		if (p.need_data) {
 			st = cs_codec_ctx_init(&wks[i].cctx, cfg->codec, cfg->codec_level,
 					       p.page_size, err);
@@ -422,7 +418,6 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 			pthread_join(wks[i].tid, NULL);
 		if (wks[i].ctx_ready)
 			cs_codec_ctx_deinit(&wks[i].cctx);
-		free(wks[i].pages);
 	}
 	if (cfg->progress && st == CS_OK)
 		progress(&p, done_pages, cfg->plan->kept_pages, t0, 1);
