@@ -12,9 +12,13 @@
 #         start and end of each run is printed under the case.
 #   CASE  one of the names below (default: all).  Each case runs coresift and
 #         makedumpfile alternately REPS times (default 3) with the same input
-#         and prints the median wall time, CPU time (user+sys), peak RSS and
-#         output bytes of each, then the ratios (makedumpfile / coresift for
-#         time and memory: above 1 means coresift is better).
+#         and prints the median wall time, the time until the dump is on disk
+#         (durable_s: wall plus a following `sync FILE`; coresift fsyncs
+#         before it exits, makedumpfile leaves its output dirty in the page
+#         cache, which kdump's scripts flush with sync before rebooting), CPU
+#         time (user+sys), peak RSS and output bytes of each, then the ratios
+#         (makedumpfile / coresift for time and memory: above 1 means coresift
+#         is better).  A tool that fails a case is reported, not timed.
 #
 #   d31-l      -d 31 -l                         (the Fedora/RHEL default)
 #   d1-l       -d 1 -l
@@ -75,7 +79,7 @@ case_args() {
 	esac
 }
 
-# one_run TOOL ARGS -> "wall cpu rss_kb bytes"
+# one_run TOOL ARGS -> "wall cpu rss_kb bytes durable"
 one_run() {
 	local tool=$1 args=$2 out="$outdir/out.${1##*/}"
 	rm -f "$out"
@@ -85,10 +89,15 @@ one_run() {
 	# shellcheck disable=SC2086
 	/usr/bin/time -f "%e %U %S %M" -o "$outdir/time" \
 		"$tool" $args --message-level 0 "$vmcore" "$out" > /dev/null 2>&1 || {
-		echo "$tool $args failed" >&2; return 1; }
+		echo "${tool##*/} $args failed" >&2; rm -f "$out"; return 1; }
+	local t0 t1
+	t0=$(date +%s%N)
+	sync "$out"
+	t1=$(date +%s%N)
 	[ "$cache" = none ] || echo "$(tail -n1 "$outdir/load") $(cut -d' ' -f1 /proc/loadavg)" >> "$outdir/load"
 	read -r wall user sys rss < "$outdir/time"
-	echo "$wall $(echo "$user + $sys" | bc) $rss $(stat -c %s "$out")"
+	echo "$wall $(echo "$user + $sys" | bc) $rss $(stat -c %s "$out")" \
+		"$(echo "$wall + ($t1 - $t0) / 1000000000" | bc -l | xargs printf '%.2f')"
 	rm -f "$out"
 }
 
@@ -97,25 +106,33 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '%s\n' "input: $vmcore ($(stat -c %s "$vmcore") bytes), reps=$reps, $(nproc) CPUs"
 [ "$cache" = none ] || printf '%s\n' "page cache: $cache$([ "$cache" != warm ] || echo " (read in once; $(free -g | awk '/^Mem/ {print $2}') GiB RAM, $(($(du -k "$vmcore" | cut -f1) / 1048576)) GiB on disk)")"
 [ "$cache" = warm ] && python3 "$here/pagecache.py" warm "$vmcore"
-printf '%-9s %-8s %8s %8s %9s %12s\n' case tool wall_s cpu_s rss_kB bytes
+printf '%-9s %-8s %8s %9s %8s %9s %12s\n' case tool wall_s durable_s cpu_s rss_kB bytes
 for c in "${cases[@]}"; do
 	IFS='|' read -r csargs mdfargs <<< "$(case_args "$c")"
 	: > "$outdir/cs.txt"
 	: > "$outdir/mdf.txt"
 	: > "$outdir/load"
+	failed=
 	for _ in $(seq "$reps"); do
-		one_run "$cs" "$csargs" >> "$outdir/cs.txt"
-		one_run makedumpfile "$mdfargs" >> "$outdir/mdf.txt"
+		one_run "$cs" "$csargs" >> "$outdir/cs.txt" || failed="$failed cs"
+		one_run makedumpfile "$mdfargs" >> "$outdir/mdf.txt" || failed="$failed mdf"
 	done
 	for side in cs mdf; do
 		f="$outdir/$side.txt"
+		if [ ! -s "$f" ]; then
+			printf '%-9s %-8s failed in every run\n' "$c" "$side"
+			continue
+		fi
 		w=$(cut -d' ' -f1 "$f" | median); u=$(cut -d' ' -f2 "$f" | median)
 		r=$(cut -d' ' -f3 "$f" | median); b=$(cut -d' ' -f4 "$f" | median)
-		printf '%-9s %-8s %8s %8s %9s %12s\n' "$c" "$side" "$w" "$u" "$r" "$b"
-		if [ "$side" = cs ]; then cs_w=$w cs_r=$r cs_b=$b; else mdf_w=$w mdf_r=$r mdf_b=$b; fi
+		d=$(cut -d' ' -f5 "$f" | median)
+		printf '%-9s %-8s %8s %9s %8s %9s %12s\n' "$c" "$side" "$w" "$d" "$u" "$r" "$b"
+		if [ "$side" = cs ]; then cs_w=$w cs_d=$d cs_r=$r cs_b=$b; else mdf_w=$w mdf_d=$d mdf_r=$r mdf_b=$b; fi
 	done
-	printf '%-9s ratios: speed %.2fx  rss %.2fx  bytes %.3f (coresift/makedumpfile)\n' "$c" \
-		"$(echo "$mdf_w / $cs_w" | bc -l)" "$(echo "$mdf_r / $cs_r" | bc -l)" \
-		"$(echo "$cs_b / $mdf_b" | bc -l)"
+	[ -z "$failed" ] || printf '%-9s failed runs (medians are of the others):%s\n' "$c" "$failed"
+	[ -s "$outdir/cs.txt" ] && [ -s "$outdir/mdf.txt" ] || continue
+	printf '%-9s ratios: speed %.2fx  durable %.2fx  rss %.2fx  bytes %.3f (coresift/makedumpfile)\n' "$c" \
+		"$(echo "$mdf_w / $cs_w" | bc -l)" "$(echo "$mdf_d / $cs_d" | bc -l)" \
+		"$(echo "$mdf_r / $cs_r" | bc -l)" "$(echo "$cs_b / $mdf_b" | bc -l)"
 	[ "$cache" = none ] || awk -v c="$c" 'NF == 3 {printf "%-9s load %s: %s -> %s\n", c, $1, $2, $3}' "$outdir/load"
 done
