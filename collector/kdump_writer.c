@@ -516,7 +516,7 @@ static enum cs_status kdump_create(struct cs_writer **wp, struct cs_target *t,
 	/* both bitmaps of the whole dump, also in a --split file: makedumpfile's
 	 * --reassemble and crash take the set's 2nd bitmap from the files */
 	off = (1 + sub_blocks) * bs;
-	if (cs_plan_whole_bitmap(plan, CS_PLAN_PRESENT)) {
+	if (cs_plan_whole_bitmap(plan, CS_PLAN_PRESENT) && cs_plan_whole_bitmap(plan, CS_PLAN_KEEP)) {
 		st = write_bitmap(w, cs_plan_whole_bitmap(plan, CS_PLAN_PRESENT), bm_bytes, bm_len,
 				  off, blk, "1st", err);
 		if (st == CS_OK)

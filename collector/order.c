@@ -571,7 +571,7 @@ enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
 		/* a plan that is one window is only read (filter/plan.h), so
 		 * the builder may share it with the iteration */
 		o->built = 0;
-		if (async && cs_plan_whole_bitmap(plan, CS_PLAN_KEEP)) {
+		if (async && cs_plan_read_only(plan)) {
 			sigset_t all, saved;
 
 			/* signals stay the main thread's (pipeline.c) */

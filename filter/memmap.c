@@ -79,6 +79,15 @@ struct carry {
 	struct mm_block blk;
 };
 
+/* One bitmap of a whole plan kept per block: per block, a pointer into
+ * bits[nbits blocks]: [0] all ones, [1] all zeros, then copies of the mixed
+ * blocks (compact()).  blk NULL: not packed. */
+struct packed_bits {
+	const uint8_t **blk;
+	uint8_t *bits;
+	uint64_t nbits;
+};
+
 struct cs_plan_cache {
 	struct mm_walk w;
 	const struct cs_vmcore *vc;
@@ -100,12 +109,9 @@ struct cs_plan_cache {
 	 * or per slot: a rank is then a popcount of at most 512 bytes */
 	uint32_t *sub;
 	unsigned int spb;	/* pieces per block */
-	/* a whole plan's present bits once built (compact_present()): per
-	 * block, a pointer into pbits[npbits blocks]: [0] all present, [1] none
-	 * present, then copies of the mixed blocks; present is then NULL */
-	const uint8_t **pblk;
-	uint8_t *pbits;
-	uint64_t npbits;
+	/* a whole plan's bits once built (compact()): [CS_PLAN_PRESENT] and
+	 * [CS_PLAN_KEEP]; the whole bitmap is then NULL */
+	struct packed_bits packed[2];
 };
 
 static int bit_get(const struct mm_walk *w, const uint8_t *bm, uint64_t pfn)
@@ -485,8 +491,8 @@ const uint8_t *cs_plan_block_bits(const struct cs_plan *p, uint64_t block,
 
 	if (nbits)
 		*nbits = block_end(p, block) - block_start(p, block);
-	if (c->whole && which == CS_PLAN_PRESENT && c->pblk)
-		return c->pblk[block];
+	if (c->whole && c->packed[which].blk)
+		return c->packed[which].blk[block];
 	if (c->whole)
 		return (which == CS_PLAN_KEEP ? c->keep : c->present) +
 		       (block_start(p, block) >> 3);
@@ -499,6 +505,11 @@ const uint8_t *cs_plan_whole_bitmap(const struct cs_plan *p, enum cs_plan_bitmap
 	if (!p->cache->whole)
 		return NULL;
 	return which == CS_PLAN_KEEP ? p->cache->keep : p->cache->present;
+}
+
+int cs_plan_read_only(const struct cs_plan *p)
+{
+	return p->cache->whole;
 }
 
 int cs_plan_present(const struct cs_plan *p, uint64_t pfn)
@@ -631,10 +642,14 @@ uint64_t cs_plan_memory(const struct cs_plan *p)
 
 	if (!c)
 		return 0;
-	if (c->whole && !c->borrowed)
-		n += (c->pblk ? 1 : 2) * ((p->max_mapnr + 7) / 8);
-	if (c->pblk)
-		n += p->nblocks * sizeof(*c->pblk) + c->npbits * c->block_bytes;
+	for (int i = 0; i < 2; i++) {
+		const struct packed_bits *pk = &c->packed[i];
+
+		if (pk->blk)
+			n += p->nblocks * sizeof(*pk->blk) + pk->nbits * c->block_bytes;
+		else if (c->whole && !c->borrowed)
+			n += (p->max_mapnr + 7) / 8;
+	}
 	n += (c->whole ? p->nblocks : c->nslots) * c->spb * sizeof(*c->sub);
 	if (!c->whole)
 		n += c->nslots * (2 * c->block_bytes + 2 * sizeof(uint64_t) + 1) +
@@ -721,58 +736,65 @@ static int all_bytes(const uint8_t *bm, uint64_t n, uint8_t v)
 	return 1;
 }
 
-/* Block @b of a whole present bitmap: 0 all present, 1 none present,
- * 2 mixed (the last block, when short, counts as mixed) */
-static int present_kind(const struct cs_plan *p, uint64_t b)
+/* Block @b of whole bitmap @bm: 0 all ones, 1 all zeros, 2 mixed (the last
+ * block, when short, counts as mixed) */
+static int block_kind(const struct cs_plan *p, const uint8_t *bm, uint64_t b)
 {
-	const struct cs_plan_cache *c = p->cache;
-	const uint8_t *src = c->present + (block_start(p, b) >> 3);
+	const uint8_t *src = bm + (block_start(p, b) >> 3);
+	uint64_t bb = p->cache->block_bytes;
 
 	if (block_end(p, b) - block_start(p, b) != (uint64_t)1 << p->block_shift)
 		return 2;
-	if (all_bytes(src, c->block_bytes, 0xff))
+	if (all_bytes(src, bb, 0xff))
 		return 0;
-	return all_bytes(src, c->block_bytes, 0) ? 1 : 2;
+	return all_bytes(src, bb, 0) ? 1 : 2;
 }
 
-/* After a whole plan's walk the present bits are only read block by block
- * (the writers' 1st bitmap, cs_plan_present()), and nearly every block of
- * RAM is all present or all absent: keep one shared block for each of
- * those and copies of the mixed ones (the firmware holes), and free the
- * whole bitmap before the pipeline's buffers are made (max_mapnr / 8
- * bytes: 512 KiB of peak RSS at 16 GiB).  Without memory for the table
- * the whole bitmap simply stays. */
-static void compact_present(struct cs_plan *plan)
+/* After a whole plan's walk its bits are only read block by block (the
+ * writers' bitmaps, the accessors), and most blocks are all ones or all
+ * zeros: present bits are, but for the firmware's holes, and so are keep
+ * bits across holes (a QEMU ELF's ROM at 4 GiB - 256 KiB makes a 1 GiB
+ * guest's bitmaps cover 4 GiB) and free memory.  Keep one shared block of
+ * each and copies of the mixed ones, and free the whole bitmap before the
+ * pipeline's buffers are made (max_mapnr / 8 bytes each: at 16 GiB 512 KiB
+ * of present bits; the QEMU 1 GiB ELF's keep bits 128 -> 36 KiB at -d 31).
+ * Without memory for the table the whole bitmap simply stays. */
+static void compact(struct cs_plan *plan, enum cs_plan_bitmap which)
 {
 	struct cs_plan_cache *c = plan->cache;
+	struct packed_bits *pk = &c->packed[which];
+	uint8_t **whole = which == CS_PLAN_KEEP ? &c->keep : &c->present;
 	uint64_t bb = c->block_bytes, n = 2;
 
 	for (uint64_t b = 0; b < plan->nblocks; b++)
-		n += present_kind(plan, b) == 2;
-	c->pblk = malloc((plan->nblocks ? plan->nblocks : 1) * sizeof(*c->pblk));
-	c->pbits = calloc(n, bb);
-	if (!c->pblk || !c->pbits) {
-		free(c->pblk);
-		free(c->pbits);
-		c->pblk = NULL;
-		c->pbits = NULL;
+		n += block_kind(plan, *whole, b) == 2;
+	pk->blk = malloc((plan->nblocks ? plan->nblocks : 1) * sizeof(*pk->blk));
+	pk->bits = calloc(n, bb);
+	if (!pk->blk || !pk->bits) {
+		free(pk->blk);
+		free(pk->bits);
+		pk->blk = NULL;
+		pk->bits = NULL;
 		return;
 	}
-	c->npbits = n;
-	memset(c->pbits, 0xff, bb);	/* [0]: all present, [1]: none */
+	pk->nbits = n;
+	memset(pk->bits, 0xff, bb);	/* [0]: all ones, [1]: all zeros */
 	n = 2;
 	for (uint64_t b = 0; b < plan->nblocks; b++) {
-		uint64_t s = block_start(plan, b), k = (uint64_t)present_kind(plan, b);
+		uint64_t s = block_start(plan, b), k = (uint64_t)block_kind(plan, *whole, b);
 
 		if (k == 2) {
 			k = n++;
-			memcpy(c->pbits + k * bb, c->present + (s >> 3), (block_end(plan, b) - s + 7) / 8);
+			memcpy(pk->bits + k * bb, *whole + (s >> 3), (block_end(plan, b) - s + 7) / 8);
 		}
-		c->pblk[b] = c->pbits + k * bb;
+		pk->blk[b] = pk->bits + k * bb;
 	}
-	free(c->present);
-	c->present = NULL;
-	c->w.present = NULL;
+	free(*whole);
+	*whole = NULL;
+	if (which == CS_PLAN_KEEP)
+		c->w.keep = NULL;
+	else
+		c->w.present = NULL;
 }
 
 /* ---- the one-window walk on several threads ------------------------------
@@ -1001,8 +1023,10 @@ enum cs_status cs_plan_build_threads(struct cs_plan *plan, const struct cs_kerne
 		st = prefix_whole(plan, c->keep, err);
 		free(w->buf);
 		w->buf = NULL;
-		if (st == CS_OK)
-			compact_present(plan);
+		if (st == CS_OK) {
+			compact(plan, CS_PLAN_PRESENT);
+			compact(plan, CS_PLAN_KEEP);
+		}
 		goto out;
 	}
 
@@ -1082,8 +1106,10 @@ void cs_plan_fini(struct cs_plan *plan)
 		free(c->block_slot);
 		free(c->carry);
 		free(c->sub);
-		free(c->pblk);
-		free(c->pbits);
+		for (int i = 0; i < 2; i++) {
+			free(c->packed[i].blk);
+			free(c->packed[i].bits);
+		}
 		free(c);
 	}
 	free(plan->kept_before);

@@ -124,8 +124,13 @@ uint64_t cs_plan_rank(const struct cs_plan *p, uint64_t pfn);
  * the plan; *@nbits = pfns of the block below max_mapnr. */
 const uint8_t *cs_plan_block_bits(const struct cs_plan *p, uint64_t block,
 				  enum cs_plan_bitmap which, uint64_t *nbits);
-/* The whole bitmap when the plan is one window, else NULL. */
+/* The whole bitmap when the plan is one window and holds it whole (one
+ * over the caller's bitmaps), else NULL: a built plan keeps its bits per
+ * block (filter/memmap.c, compact()). */
 const uint8_t *cs_plan_whole_bitmap(const struct cs_plan *p, enum cs_plan_bitmap which);
+/* Is the plan one window?  Then its accessors only read, and two threads may
+ * use it at once. */
+int cs_plan_read_only(const struct cs_plan *p);
 /* Kept pfns (whole plan) in block @block. */
 static inline uint64_t cs_plan_block_kept(const struct cs_plan *p, uint64_t block)
 {
