@@ -56,7 +56,7 @@
 /* Fixed buffers of a dump run, mirrored from the code that owns them
  * (collector/pipeline.c, collector/kdump_writer.c, filter/memmap.c). */
 #define PIPE_BATCH_PAGES	16u		/* pages per pipeline slot */
-#define WRITER_CACHE		(128u * 1024)	/* kdump writer data cache */
+#define WRITER_CACHE		(64u * 1024)	/* kdump writer data cache */
 #define WRITER_DESC_WINDOW	(2048u * 24)	/* descriptor window */
 #define WRITER_RANK_SHIFT	12
 #define MEMMAP_BATCH		513u		/* struct pages read at once */
@@ -344,21 +344,18 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
  * per 32 Ki pfns (filter/plan.h) + the larger of the two phases' buffers.
  * Walking mem_map: both bitmaps of max_pfn bits (at most the default
  * --cyclic-buffer each) and the mem_map batch.  Dumping: the keep bitmap,
- * the present bits kept per block (filter/memmap.c, compact_present()), the
+ * the present bits kept per block (filter/memmap.c, compact(); the keep
+ * bits are too, the whole bitmap is their upper bound), the
  * kdump writer's data cache, descriptor window and header block, the
- * pipeline's slots (2 per thread + 2, 2 for one thread, each 16 pages of the
- * codec's bound: an upper bound, as a slot packs the compressed pages and
- * only what a batch compresses to is touched), per-thread page buffers and one measured codec
- * context per thread (ctx_kib()).  Plus a codec library loaded at first use
- * (lib_kib()). */
+ * pipeline's slots (2 per thread + 2, 1 for one thread, each 16 pages: a
+ * batch is read into its slot and compressed in place) and one measured
+ * codec context per thread (ctx_kib()).  Plus a codec library loaded at
+ * first use (lib_kib()). */
 static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned int ci)
 {
-	const struct cs_codec *c = e->c[ci].codec;
 	uint64_t bs = e->l.vc.page_size, n = e->threads;
-	uint64_t stride = bs, bm = div_up(max_mapnr, 8), nblocks, walk, run;
+	uint64_t bm = div_up(max_mapnr, 8), nblocks, walk, run;
 
-	if (c && c->bound(bs) > stride)
-		stride = c->bound(bs);
 	if (bm > (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024)
 		bm = (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024;
 	bm = div_up(bm, 4096) * 4096;
@@ -371,8 +368,7 @@ static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned
 	run = bm + nblocks * 8 + 4 * ((uint64_t)1 << CS_PLAN_BLOCK_SHIFT_MIN) / 8;
 	run += WRITER_CACHE + WRITER_DESC_WINDOW;
 	run += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
-	run += (n > 1 ? 2 * n + 2 : 2) * PIPE_BATCH_PAGES * stride;
-	run += n * PIPE_BATCH_PAGES * bs;
+	run += (n > 1 ? 2 * n + 2 : 1) * PIPE_BATCH_PAGES * bs;
 	run += n * e->c[ci].ctx_kib * KIB;
 	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(nblocks * 8 + (walk > run ? walk : run), KIB) +
 	       e->c[ci].lib_kib;

@@ -27,7 +27,7 @@
 #include "compress/codec.h"
 #include "lib/io.h"
 
-#define DATA_CACHE_SIZE		(128u * 1024)	/* write-cache for page data */
+#define DATA_CACHE_SIZE		(64u * 1024)	/* write-cache for page data */
 #define DESC_WINDOW		2048u		/* descriptor slots buffered (48 KiB) */
 
 #define CODEC_FLAGS (CS_DH_COMPRESSED_ZLIB | CS_DH_COMPRESSED_LZO | \

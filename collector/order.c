@@ -21,7 +21,7 @@
 
 #define CHUNK_PFNS	1024u			/* top-down pass: 4 MiB steps */
 #define PTR_SPAN	0x3000ull		/* a pointed-to object: task_struct ~10 KiB */
-#define SCAN_PAGES	16u			/* pages read at once for a pointer scan */
+#define SCAN_PAGES	4u			/* pages read at once for a pointer scan */
 #define SEEN_SLOTS	1024u			/* pointer scan: recent pfns, for repeats */
 /* offsetof(struct elf_prstatus, pr_reg): the same on every 64-bit Linux */
 #define PRSTATUS_REGS	112

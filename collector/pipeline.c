@@ -280,9 +280,9 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	}
 	/* with workers: 2 per thread + 2, so half the ring keeps them busy
 	 * while the main thread writes the other half.  Alone, the main thread
-	 * compresses and writes in turn, and two slots are all it uses (the
-	 * capture kernel's usual nr_cpus=1: 2 x 16 packed pages less RSS) */
-	p.nslots = nthreads > 1 ? 2 * nthreads + 2 : 2;
+	 * reads, compresses and writes one slot at a time, and one is all it
+	 * needs (the capture kernel's usual nr_cpus=1) */
+	p.nslots = nthreads > 1 ? 2 * nthreads + 2 : 1;
 	p.slots = calloc(p.nslots, sizeof(*p.slots));
 	wks = calloc(nthreads, sizeof(*wks));
 	if (!p.slots || !wks) {
@@ -364,8 +364,8 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		if (p.write_seq == p.fill_seq)
 			break;	/* all written */
 		/* wait for half the ring (n+1 slots; the other half keeps the
-		 * workers busy meanwhile), or for what is left */
-		end = p.write_seq + p.nslots / 2;
+		 * workers busy meanwhile) or the one slot, or for what is left */
+		end = p.write_seq + (p.nslots > 1 ? p.nslots / 2 : 1);
 		if (end > p.fill_seq)
 			end = p.fill_seq;
 		p.wait_end = end;

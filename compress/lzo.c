@@ -1,6 +1,8 @@
 /* lzo.c - LZO1X-1 raw blocks (what crash/libkdumpfile read with
- * lzo1x_decompress_safe).  The 64 KiB work memory is allocated once per
- * context; the level is ignored (LZO1X-1 has none). */
+ * lzo1x_decompress_safe).  The work memory (LZO1X_1_MEM_COMPRESS, 128 KiB
+ * on 64-bit, of which the 32 KiB dictionary of 16-bit offsets is all a page
+ * touches) is allocated once per context; the level is ignored (LZO1X-1 has
+ * none). */
 #include "config.h"
 
 #include "compress/codec.h"
