@@ -347,7 +347,7 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
  * the present bits kept per block (filter/memmap.c, compact(); the keep
  * bits are too, the whole bitmap is their upper bound), the
  * kdump writer's data cache, descriptor window and header block, the
- * pipeline's slots (2 per thread + 2, 1 for one thread, each 16 pages: a
+ * pipeline's slots (2 per thread + 1, 1 for one thread, each 16 pages: a
  * batch is read into its slot and compressed in place) and one measured
  * codec context per thread (ctx_kib()).  Plus a codec library loaded at
  * first use (lib_kib()). */
@@ -368,7 +368,7 @@ static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned
 	run = bm + nblocks * 8 + 4 * ((uint64_t)1 << CS_PLAN_BLOCK_SHIFT_MIN) / 8;
 	run += WRITER_CACHE + WRITER_DESC_WINDOW;
 	run += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
-	run += (n > 1 ? 2 * n + 2 : 1) * PIPE_BATCH_PAGES * bs;
+	run += (n > 1 ? 2 * n + 1 : 1) * PIPE_BATCH_PAGES * bs;
 	run += n * e->c[ci].ctx_kib * KIB;
 	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(nblocks * 8 + (walk > run ? walk : run), KIB) +
 	       e->c[ci].lib_kib;

@@ -278,11 +278,12 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		stats->pages_out = cfg->plan->kept_pages;
 		return CS_OK;
 	}
-	/* with workers: 2 per thread + 2, so half the ring keeps them busy
-	 * while the main thread writes the other half.  Alone, the main thread
+	/* with workers: 2 per thread + 1; the main thread waits for n of them
+	 * and writes them while the other n + 1 keep the workers busy (2n + 2
+	 * was no faster and held a slot more).  Alone, the main thread
 	 * reads, compresses and writes one slot at a time, and one is all it
 	 * needs (the capture kernel's usual nr_cpus=1) */
-	p.nslots = nthreads > 1 ? 2 * nthreads + 2 : 1;
+	p.nslots = nthreads > 1 ? 2 * nthreads + 1 : 1;
 	p.slots = calloc(p.nslots, sizeof(*p.slots));
 	wks = calloc(nthreads, sizeof(*wks));
 	if (!p.slots || !wks) {
@@ -363,7 +364,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		}
 		if (p.write_seq == p.fill_seq)
 			break;	/* all written */
-		/* wait for half the ring (n+1 slots; the other half keeps the
+		/* wait for half the ring (n of 2n + 1 slots; the rest keeps the
 		 * workers busy meanwhile) or the one slot, or for what is left */
 		end = p.write_seq + (p.nslots > 1 ? p.nslots / 2 : 1);
 		if (end > p.fill_seq)
