@@ -78,7 +78,10 @@
  * KiB.  The 6.12 capture kernel holds ~200 KiB less than 6.1 with the same
  * buffers (2516-2604 against 2720-2804 KiB for lzo, 1 GiB guests), so one
  * baseline sits between them: 2108 KiB predicts 5.8% under (6.1 4 GiB lzo)
- * to 6.6% over (6.12 lzo).  This run's own resident size is no guide: it runs in the first
+ * to 6.6% over (6.12 lzo); after the afternoon's cuts (no per-thread page
+ * buffer, one slot, keep bits per block, 64 KiB writer cache) two more runs
+ * measured 2448-3000 KiB, 4.6% under to 5.0% over with the same baseline.
+ * This run's own resident size is no guide: it runs in the first
  * kernel, usually from a disk file system, and touches every codec. */
 #define RSS_DUMP_BASE_KIB	2108u
 
