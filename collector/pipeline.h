@@ -4,9 +4,10 @@
  * Work moves in batches of consecutive kept pfns through a fixed ring of
  * slots: the main thread fills free slots, N - 1 worker threads and the main
  * thread itself (each with its own codec context) read and compress each
- * batch in its slot, and the main thread writes finished slots strictly in the order they
- * were filled.  The main thread sleeps only when no slot is queued and the
- * next half of the ring is not done yet; with N = 1 no thread is started.
+ * batch in its slot, and the main thread writes finished slots strictly in
+ * the order they were filled.  The main thread sleeps only when no slot is
+ * queued and the next half of the ring is not done yet; with N = 1 no thread
+ * is started.
  * Memory is fixed at start (slots x batch x page size), independent of the
  * dumped machine's RAM; nothing is allocated per page.
  */
