@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +30,7 @@
 #include "filter/kernel.h"
 #include "filter/plan.h"
 #include "filter/vmcore.h"
+#include "lib/rss.h"
 
 #define EXIT_OK 0
 #define EXIT_FAILED 1
@@ -411,13 +411,8 @@ int main(int argc, char **argv)
 		cs_plan_fini(&r.plan);
 	if (r.have_vc)
 		cs_vmcore_close(&r.vc);
-	{
-		/* the capture kernel's budget: --estimate predicts this number */
-		struct rusage ru;
-
-		if (getrusage(RUSAGE_SELF, &ru) == 0)
-			msg(&o, CS_ML_DEBUG, "peak memory (RSS): %ld KiB\n", ru.ru_maxrss);
-	}
+	/* the capture kernel's budget: --estimate predicts this number */
+	msg(&o, CS_ML_DEBUG, "peak memory (RSS): %lu KiB\n", cs_rss_peak_kib(r.stats.rss_kib));
 	if (rc == EXIT_OK) {
 		if (!o.dry_run && !o.flat_out)
 			msg(&o, CS_ML_COMMON, "\nThe dumpfile is saved to %s.\n", o.out_path);

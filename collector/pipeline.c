@@ -4,6 +4,7 @@
 #include "collector/pipeline.h"
 
 #include "collector/order.h"
+#include "lib/rss.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -414,12 +415,14 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	p.quit = 1;
 	pthread_cond_broadcast(&p.work_cv);
 	pthread_mutex_unlock(&p.lock);
-	for (unsigned int i = 0; i < nthreads; i++) {
+	for (unsigned int i = 0; i < nthreads; i++)
 		if (wks[i].started)
 			pthread_join(wks[i].tid, NULL);
+	/* every buffer and context of the copy is still here: the run's peak */
+	stats->rss_kib = cs_rss_now_kib();
+	for (unsigned int i = 0; i < nthreads; i++)
 		if (wks[i].ctx_ready)
 			cs_codec_ctx_deinit(&wks[i].cctx);
-	}
 	if (cfg->progress && st == CS_OK)
 		progress(&p, done_pages, cfg->plan->kept_pages, t0, 1);
 	else if (shown)

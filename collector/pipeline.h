@@ -45,6 +45,7 @@ struct cs_pipeline_stats {
 	uint64_t raw_pages;	/* of those, stored uncompressed */
 	uint64_t first_pages;	/* kept pages written first (order.h groups 1-5) */
 	uint64_t first_ranges;
+	unsigned long rss_kib;	/* resident set at the end of the copy, KiB (lib/rss.h) */
 };
 
 enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
