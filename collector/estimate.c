@@ -63,27 +63,26 @@
 /* What a dump has resident besides the buffers and contexts rss_model()
  * computes: the binary's and libraries' pages it runs (mapped by the capture
  * kernel from its initramfs, with fault-around), libc's and the threads'
- * stacks and state, the small tables of the plan and the page order.  Peak
- * RSS minus the computed buffers and context, 1-thread -d 31 dumps in the lab
- * capture kernels with THP off for the process (collector/main.c), since
- * libsnappy (and with it libstdc++) is loaded only for snappy
- * (compress/snappy.c) and the pipeline's slots hold 16 packed pages:
- * 2095-2407 KiB over 4 dumps (6.1 1 GiB, two guests; lzo and zstd;
- * tests/real/estimate.test); the slots' term is their worst case, so a codec
- * that compresses well (zstd) is overestimated there and this is fitted to
- * both.  It was 3515-3702 KiB with libstdc++ always loaded and 64-page
- * slots.  Refitted 2026-12-04 with the present bits kept per block, the
- * writer's smaller buffers and two slots for one thread (the model's two
- * phases): two runs of the three lab tests, 20 dumps, measured 2516-3332
- * KiB.  The 6.12 capture kernel holds ~200 KiB less than 6.1 with the same
- * buffers (2516-2604 against 2720-2804 KiB for lzo, 1 GiB guests), so one
- * baseline sits between them: 2108 KiB predicts 5.8% under (6.1 4 GiB lzo)
- * to 6.6% over (6.12 lzo); after the afternoon's cuts (no per-thread page
- * buffer, one slot, keep bits per block, 64 KiB writer cache) two more runs
- * measured 2448-3000 KiB, 4.6% under to 5.0% over with the same baseline.
- * This run's own resident size is no guide: it runs in the first
- * kernel, usually from a disk file system, and touches every codec. */
-#define RSS_DUMP_BASE_KIB	2108u
+ * stacks and state, the page order's small tables.  Fitted to 1-thread -d 31
+ * dumps in the lab's capture kernels (tests/real/estimate.test,
+ * crashkernel-4G.test, estimate-6.12.test) with THP off for the process
+ * (collector/main.c) and libsnappy, with its libstdc++, loaded only for
+ * snappy (compress/snappy.c).
+ * 2026-12-04, evening: a dump's "peak memory (RSS)" is now the page tables'
+ * exact count at the end of the copy (lib/rss.h); ru_maxrss, used before,
+ * read up to ~250 KiB low at random, which made a 6.12 lzo dump report 2240
+ * KiB where the same code had reported 2448-2548 and failed CI.  22 dumps
+ * (lzo and zstd in eleven kdump cycles: 6.1 1 GiB, 6.1 4 GiB, 6.12 1 GiB,
+ * three rounds of the three tests) measured 2456-3068 KiB, from 32 KiB
+ * under to 198 KiB over the model with the old baseline of 2108 KiB;
+ * the spread is the codecs' tables
+ * (which of their pages a dump's data touches) and malloc's reuse, not the
+ * instrument.  2195 KiB puts every one of them within 4.5%.  (Before the
+ * exact count: 3515-3702 KiB with libstdc++ always loaded and 64-page
+ * slots, then 2108 after the afternoon's buffer cuts.)  This run's own
+ * resident size is no guide: it runs in the first kernel, usually from a
+ * disk file system, and touches every codec. */
+#define RSS_DUMP_BASE_KIB	2195u
 
 /* Resident memory one codec context adds to a dump, in KiB: measured as the
  * peak RSS of 1-thread -d 31 dumps with the codec minus the uncompressed one
@@ -296,6 +295,7 @@ struct est_level {
 	/* results */
 	uint64_t zero_pages;
 	uint64_t max_mapnr;
+	uint64_t plan_bytes;		/* the built plan's memory (cs_plan_memory) */
 	uint64_t bytes[EST_NCODEC];
 	double secs[EST_NCODEC];
 	unsigned long rss_kib[EST_NCODEC];
@@ -343,37 +343,39 @@ static uint64_t header_bytes(const struct est *e, const struct cs_plan *p, unsig
 }
 
 /* Peak resident memory of a dump of this machine with codec @ci on
- * e->threads threads, in KiB: RSS_DUMP_BASE_KIB + 8 bytes of block summary
- * per 32 Ki pfns (filter/plan.h) + the larger of the two phases' buffers.
- * Walking mem_map: both bitmaps of max_pfn bits (at most the default
- * --cyclic-buffer each) and the mem_map batch.  Dumping: the keep bitmap,
- * the present bits kept per block (filter/memmap.c, compact(); the keep
- * bits are too, the whole bitmap is their upper bound), the
+ * e->threads threads, in KiB: RSS_DUMP_BASE_KIB + the larger of the two
+ * phases' buffers.  Walking mem_map: both bitmaps of max_pfn bits (at most
+ * the default --cyclic-buffer each), 8 bytes of block summary per 32 Ki
+ * pfns (filter/plan.h) and the mem_map batch.  Dumping: the plan this
+ * machine's walk at @lv's level built (cs_plan_memory(): its present and
+ * keep bits kept per block, filter/memmap.c compact()), the
  * kdump writer's data cache, descriptor window and header block, the
  * pipeline's slots (2 per thread + 1, 1 for one thread, each 16 pages: a
  * batch is read into its slot and compressed in place) and one measured
  * codec context per thread (ctx_kib()).  Plus a codec library loaded at
  * first use (lib_kib()). */
-static unsigned long rss_model(const struct est *e, uint64_t max_mapnr, unsigned int ci)
+static unsigned long rss_model(const struct est *e, const struct est_level *lv, unsigned int ci)
 {
 	uint64_t bs = e->l.vc.page_size, n = e->threads;
-	uint64_t bm = div_up(max_mapnr, 8), nblocks, walk, run;
+	uint64_t bm = div_up(lv->max_mapnr, 8), nblocks, walk, run;
 
 	if (bm > (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024)
 		bm = (uint64_t)CS_PLAN_DEFAULT_BUFFER_KIB * 1024;
 	bm = div_up(bm, 4096) * 4096;
-	nblocks = (max_mapnr >> CS_PLAN_BLOCK_SHIFT_MIN) + 1;
-	/* while walking: both bitmaps and the mem_map batch */
-	walk = 2 * bm + MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
-	/* while dumping: the keep bitmap, the present bits per block (a
-	 * pointer each, two shared blocks and a few mixed ones), the writer
-	 * and the pipeline */
-	run = bm + nblocks * 8 + 4 * ((uint64_t)1 << CS_PLAN_BLOCK_SHIFT_MIN) / 8;
+	nblocks = (lv->max_mapnr >> CS_PLAN_BLOCK_SHIFT_MIN) + 1;
+	/* while walking: both bitmaps, the per-block counts and the mem_map
+	 * batch */
+	walk = 2 * bm + nblocks * 8 + MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
+	/* while dumping: the plan as this machine's walk left it (its bits
+	 * kept per block: a copy of each block with kept and left-out pages,
+	 * so it follows how scattered the kept pages are, not the RAM size),
+	 * the writer and the pipeline */
+	run = lv->plan_bytes;
 	run += WRITER_CACHE + WRITER_DESC_WINDOW;
 	run += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
 	run += (n > 1 ? 2 * n + 1 : 1) * PIPE_BATCH_PAGES * bs;
 	run += n * e->c[ci].ctx_kib * KIB;
-	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(nblocks * 8 + (walk > run ? walk : run), KIB) +
+	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(walk > run ? walk : run, KIB) +
 	       e->c[ci].lib_kib;
 }
 
@@ -495,6 +497,7 @@ static enum cs_status estimate_level(struct est *e, struct est_level *lv, struct
 		return cs_err_prefix(err, "cannot choose pages for dump level %u", lv->level);
 	lv->kept = plan.kept_pages;
 	lv->max_mapnr = plan.max_mapnr;
+	lv->plan_bytes = cs_plan_memory(&plan);
 	lv->header_bytes = header_bytes(e, &plan, lv->level);
 	st = sample_level(e, &plan, lv, err);
 	if (st == CS_OK) {
@@ -820,7 +823,7 @@ enum cs_status cs_estimate_main(const struct cs_options *o)
 	}
 	for (unsigned int l = 0; st == CS_OK && l < e->nlevel; l++)
 		for (unsigned int i = 0; i < e->ncodec; i++)
-			e->lv[l].rss_kib[i] = rss_model(e, e->lv[l].max_mapnr, i);
+			e->lv[l].rss_kib[i] = rss_model(e, &e->lv[l], i);
 	if (st == CS_OK) {
 		crashkernel_model(e);
 		if (!(o->json_stats && strcmp(o->json_stats, "-") == 0))
