@@ -301,57 +301,108 @@ static void keep_unclassified(struct mm_walk *w, uint64_t start, uint64_t end)
 			account(w, pfn, CS_PC_UNCLASSIFIED);
 }
 
-/* Walk the sections of [start, end) (whole sections, or up to max_mapnr). */
-static void walk_range(struct mm_walk *w, uint64_t start, uint64_t end)
+/* What the kernel's mem_section says of section @s (the entry's
+ * section_mem_map in *@map): */
+enum section_state {
+	SECTION_MAPPED,		/* it has a mem_map, decoded into *@map */
+	SECTION_ABSENT,		/* read cleanly: the kernel has no memory there
+				 * (a NULL root, or an all-zero entry) */
+	SECTION_UNKNOWN,	/* unreadable, beyond the roots, or flags that
+				 * make no sense: its pages are kept */
+};
+
+static enum section_state section_state(struct mm_walk *w, uint64_t s, uint64_t *map)
 {
 	const struct cs_kernel *k = w->k;
 	const struct cs_vmcoreinfo *vi = &k->vi;
+	uint64_t r = s / w->per_root, idx = s % w->per_root, entry_addr;
+	uint8_t ent[8];
+
+	if (r >= w->nroots)
+		return SECTION_UNKNOWN;
+	if (w->per_root == 1) {
+		entry_addr = vi->sym_mem_section + s * w->ms_size;
+	} else {
+		if (cs_kernel_read_virt(k, vi->sym_mem_section + r * 8, ent, 8, &w->scratch) != CS_OK)
+			return SECTION_UNKNOWN;
+		entry_addr = cs_get_le64(ent);
+		if (!entry_addr)
+			return SECTION_ABSENT;
+		entry_addr += idx * w->ms_size;
+	}
+	if (cs_kernel_read_virt(k, entry_addr + vi->off_section_mem_map, ent, 8,
+				&w->scratch) != CS_OK)
+		return SECTION_UNKNOWN;
+	*map = cs_get_le64(ent);
+	if (*map == 0)
+		return SECTION_ABSENT;
+	if (!(*map & CS_SECTION_HAS_MEM_MAP) || !(*map & ~CS_SECTION_FLAG_MASK))
+		return SECTION_UNKNOWN;
+	*map &= ~CS_SECTION_FLAG_MASK;
+	return SECTION_MAPPED;
+}
+
+/* Walk the sections of [start, end) (whole sections, or up to max_mapnr). */
+static void walk_range(struct mm_walk *w, uint64_t start, uint64_t end)
+{
 	uint64_t max = w->max;
 
 	for (uint64_t s = start / w->pages_per_section; s * w->pages_per_section < end; s++) {
 		uint64_t sstart = s * w->pages_per_section;
 		uint64_t send = sstart + w->pages_per_section;
-		uint64_t r = s / w->per_root, idx = s % w->per_root, entry_addr, map;
-		uint8_t ent[8];
+		uint64_t map = 0;
 
 		if (send > max)
 			send = max;
 		if (!any_present(w, sstart, send))
 			continue;
-		if (r >= w->nroots) {
+		if (section_state(w, s, &map) != SECTION_MAPPED) {
 			keep_unclassified(w, sstart, send);
 			continue;
 		}
-		if (w->per_root == 1) {
-			entry_addr = vi->sym_mem_section + s * w->ms_size;
-		} else {
-			if (cs_kernel_read_virt(k, vi->sym_mem_section + r * 8, ent, 8,
-						&w->scratch) != CS_OK) {
-				keep_unclassified(w, sstart, send);
-				continue;
-			}
-			entry_addr = cs_get_le64(ent);
-			if (!entry_addr) {
-				keep_unclassified(w, sstart, send);
-				continue;
-			}
-			entry_addr += idx * w->ms_size;
-		}
-		if (cs_kernel_read_virt(k, entry_addr + vi->off_section_mem_map, ent, 8,
-					&w->scratch) != CS_OK) {
-			keep_unclassified(w, sstart, send);
-			continue;
-		}
-		map = cs_get_le64(ent);
-		if (!(map & CS_SECTION_HAS_MEM_MAP) || !(map & ~CS_SECTION_FLAG_MASK)) {
-			keep_unclassified(w, sstart, send);
-			continue;
-		}
-		map &= ~CS_SECTION_FLAG_MASK;
 		if (sstart && w->blk.end <= sstart)
 			w->blk.end = 0;
 		walk_section(w, map, sstart, send);
 	}
+}
+
+/* Where the memory the kernel manages ends: the input's max pfn, less the
+ * last segments of the input that lie wholly where the kernel's mem_section
+ * says cleanly that it has no memory.  A QEMU dump-guest-memory ELF carries
+ * the firmware ROM just below 4 GiB as a segment of its own, which no
+ * struct page describes; makedumpfile 1.7.2 ends max_mapnr at its last
+ * section with a mem_map likewise, so its bitmaps and ours stay the same
+ * size.  Only whole segments go, and only sections read cleanly as absent
+ * (a NULL root, an all-zero entry) count: a corrupted or unreadable
+ * mem_section drops no memory, whose pages are then kept unclassified. */
+static uint64_t managed_end(struct mm_walk *w, const struct cs_vmcore *vc)
+{
+	uint64_t ps = vc->page_size ? vc->page_size : 4096;
+
+	for (size_t i = vc->nseg; i-- > 0;) {
+		const struct cs_segment *sg = &vc->seg[i];
+		uint64_t first = sg->phys / ps, last = (sg->phys + sg->mem_size + ps - 1) / ps;
+
+		if (last > vc->max_pfn)
+			last = vc->max_pfn;
+		if (first >= last)
+			continue;
+		for (uint64_t s = first / w->pages_per_section; s * w->pages_per_section < last; s++) {
+			uint64_t map = 0, end = last;
+
+			if (section_state(w, s, &map) == SECTION_ABSENT)
+				continue;
+			/* the end of this segment or of any lower one */
+			for (size_t j = 0; j < i; j++) {
+				uint64_t e = (vc->seg[j].phys + vc->seg[j].mem_size + ps - 1) / ps;
+
+				if (e > end)
+					end = e < vc->max_pfn ? e : vc->max_pfn;
+			}
+			return end;
+		}
+	}
+	return vc->max_pfn;	/* nothing is the kernel's: cut nothing */
 }
 
 static uint64_t popcount_bm(const uint8_t *bm, uint64_t bytes)
@@ -931,7 +982,7 @@ enum cs_status cs_plan_build_threads(struct cs_plan *plan, const struct cs_kerne
 	const struct cs_vmcoreinfo *vi = &k->vi;
 	const struct cs_vmcore *vc = k->vc;
 	struct cs_plan_cache *c;
-	struct mm_walk *w;
+	struct mm_walk *w, probe;
 	unsigned int shift, bshift, page_size = vc->page_size ? vc->page_size : 4096;
 	uint64_t nr_sections, ms_size, sec_shift, window_pfns;
 	struct cs_page_layout layout;
@@ -963,15 +1014,26 @@ enum cs_status cs_plan_build_threads(struct cs_plan *plan, const struct cs_kerne
 		return cs_fail(err, CS_CORRUPT, "implausible SECTION_SIZE_BITS %llu",
 			       (unsigned long long)sec_shift);
 
+	/* the mem_section layout, first to find where managed memory ends */
+	memset(&probe, 0, sizeof(probe));
+	probe.k = k;
+	probe.pages_per_section = (uint64_t)1 << (sec_shift - shift);
+	nr_sections = (uint64_t)1 << (vi->max_physmem_bits - (int64_t)sec_shift);
+	probe.ms_size = ms_size;
+	/* EXTREME when the root array is shorter than the section count */
+	probe.per_root = vi->have.len_mem_section && vi->len_mem_section == nr_sections
+			 ? 1 : page_size / ms_size;
+	probe.nroots = (nr_sections + probe.per_root - 1) / probe.per_root;
+
 	plan->dump_level = level;
-	plan->max_mapnr = vc->max_pfn;
+	plan->max_mapnr = managed_end(&probe, vc);
 	st = alloc_common(plan, bshift, err);
 	if (st)
 		goto out;
 	c = plan->cache;
 	c->vc = vc;
 	w = &c->w;
-	w->k = k;
+	*w = probe;
 	w->plan = plan;
 	w->max = plan->max_mapnr;
 	w->level = level;
@@ -979,13 +1041,6 @@ enum cs_status cs_plan_build_threads(struct cs_plan *plan, const struct cs_kerne
 	/* 7.1's compound_info is being reworked to encode the head differently
 	 * (vmemmap dedup series); only bit 0 (tail) is relied upon there */
 	w->check_head_ptr = layout.has_compound_head && !vi->have.off_page_compound_info;
-	w->pages_per_section = (uint64_t)1 << (sec_shift - shift);
-	nr_sections = (uint64_t)1 << (vi->max_physmem_bits - (int64_t)sec_shift);
-	w->ms_size = ms_size;
-	/* EXTREME when the root array is shorter than the section count */
-	w->per_root = vi->have.len_mem_section && vi->len_mem_section == nr_sections
-			   ? 1 : page_size / ms_size;
-	w->nroots = (nr_sections + w->per_root - 1) / w->per_root;
 	w->buf = malloc((size_t)(CS_MM_READ + 1) * layout.size);
 	if (!w->buf) {
 		st = cs_fail_nomem(err);

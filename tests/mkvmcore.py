@@ -18,8 +18,13 @@ range PFN[-PFN] is inclusive)
 
   kernel V          VMCOREINFO style: 5.10 6.1 6.2 6.3 6.6 6.9 6.10 6.12 6.16 7.1
                     (default 6.12; see STYLES below for what differs)
-  ram A-B [nodata=C]  one PT_LOAD for physical [A,B); B may end mid-page.  With
+  ram A-B [nodata=C] [nosection]
+                    one PT_LOAD for physical [A,B); B may end mid-page.  With
                     nodata=C the file holds only [A,C) (p_filesz < p_memsz).
+                    nosection: no mem_section entry for it (firmware ROM in a
+                    QEMU ELF); its sections stay all-zero unless RAM shares them.
+                    section=X: the same, but X is written as the section_mem_map
+                    of its sections (garbage metadata)
                     default: ram 0-0x9fc00 / ram 0x100000-64M
   cpus N            NT_PRSTATUS notes (default 2)
   levels 4|5        paging levels (default 4; 5 sets NUMBER(pgtable_l5_enabled)=1)
@@ -288,6 +293,8 @@ class Gen:
     def __init__(self):
         self.style = '6.12'
         self.ram = []            # [start, end, fileend]
+        self.nosection = []      # (start, end) of ram lines the kernel has no section for
+        self.section_raw = {}    # (start, end) -> section_mem_map written for its sections
         self.cpus = 2
         self.levels = 4
         self.kaslr = 0x28400000
@@ -344,7 +351,14 @@ class Gen:
             s, e = rng(a[0])
             f = e
             for o in a[1:]:
+                if o == 'nosection':
+                    self.nosection.append((s, e))
+                    continue
                 k, v = o.split('=')
+                if k == 'section':
+                    self.nosection.append((s, e))
+                    self.section_raw[(s, e)] = num(v)
+                    continue
                 if k != 'nodata':
                     raise ValueError('unknown ram option ' + k)
                 f = num(v)
@@ -716,7 +730,8 @@ class Gen:
             self.map_range(self.page_offset + a, a, b - a)
         # sections present = those intersecting RAM; vmemmap backing 2M each,
         # taken top-down from file-backed RAM above the generator's own area
-        secs = sorted({x for s, e, f in self.ram for x in range(s >> 27, ((e - 1) >> 27) + 1)})
+        secs = sorted({x for s, e, f in self.ram if (s, e) not in self.nosection
+                       for x in range(s >> 27, ((e - 1) >> 27) + 1)})
         self.vmm_backing = {}
         chunks = []
         for s, e, f in sorted(self.ram, reverse=True):
@@ -734,16 +749,20 @@ class Gen:
         # (SPARSEMEM_EXTREME; the root array is allocated in the direct map)
         roots = self.alloc_meta((self.nr_roots * 8 + PAGE - 1) // PAGE)
         self.mem_section_va = self.page_offset + roots
-        for sec in secs:
+        # encoded mem_map = mem_map - section_start_pfn, i.e. the vmemmap
+        # base itself; low bits: PRESENT|HAS_MEM_MAP|ONLINE|EARLY
+        entries = {sec: self.vmemmap | 0xf for sec in secs}
+        for (s, e), v in self.section_raw.items():
+            for sec in range(s >> 27, ((e - 1) >> 27) + 1):
+                entries.setdefault(sec, v)
+        for sec in sorted(entries):
             r, i = divmod(sec, 256)
             rp = self.rphys64(roots + r * 8)
             if not rp:
                 pa = self.alloc_meta()
                 rp = self.page_offset + pa
                 self.wphys(roots + r * 8, struct.pack('<Q', rp))
-            # encoded mem_map = mem_map - section_start_pfn, i.e. the vmemmap
-            # base itself; low bits: PRESENT|HAS_MEM_MAP|ONLINE|EARLY
-            self.wphys(rp - self.page_offset + i * 16, struct.pack('<Q', self.vmemmap | 0xf))
+            self.wphys(rp - self.page_offset + i * 16, struct.pack('<Q', entries[sec]))
         # contents
         self.gen_ranges = sorted([(p, p + 1) for p in self.meta] +
                                  [(c // PAGE, c // PAGE + 512) for c in chunks])
