@@ -412,6 +412,8 @@ int main(int argc, char **argv)
 	if (r.have_vc)
 		cs_vmcore_close(&r.vc);
 	/* the capture kernel's budget: --estimate predicts this number */
+	msg(&o, CS_ML_DEBUG, "peak memory: %lu KiB resident at the end of the copy, %lu KiB the kernel's high-water mark\n",
+	    r.stats.rss_kib, cs_rss_hiwater_kib());
 	msg(&o, CS_ML_DEBUG, "peak memory (RSS): %lu KiB\n", cs_rss_peak_kib(r.stats.rss_kib));
 	if (rc == EXIT_OK) {
 		if (!o.dry_run && !o.flat_out)

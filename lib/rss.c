@@ -24,12 +24,18 @@ unsigned long cs_rss_now_kib(void)
 	return kib;
 }
 
-unsigned long cs_rss_peak_kib(unsigned long sampled)
+unsigned long cs_rss_hiwater_kib(void)
 {
 	struct rusage ru;
-	unsigned long hw = 0;
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_maxrss > 0)
-		hw = (unsigned long)ru.ru_maxrss;
+		return (unsigned long)ru.ru_maxrss;
+	return 0;
+}
+
+unsigned long cs_rss_peak_kib(unsigned long sampled)
+{
+	unsigned long hw = cs_rss_hiwater_kib();
+
 	return hw > sampled ? hw : sampled;
 }
