@@ -69,20 +69,21 @@
  * (collector/main.c) and libsnappy, with its libstdc++, loaded only for
  * snappy (compress/snappy.c).
  * 2026-12-04, evening: a dump's "peak memory (RSS)" is now the page tables'
- * exact count at the end of the copy (lib/rss.h); ru_maxrss, used before,
- * read up to ~250 KiB low at random, which made a 6.12 lzo dump report 2240
- * KiB where the same code had reported 2448-2548 and failed CI.  22 dumps
- * (lzo and zstd in eleven kdump cycles: 6.1 1 GiB, 6.1 4 GiB, 6.12 1 GiB,
- * three rounds of the three tests) measured 2456-3068 KiB, from 32 KiB
- * under to 198 KiB over the model with the old baseline of 2108 KiB;
- * the spread is the codecs' tables
- * (which of their pages a dump's data touches) and malloc's reuse, not the
- * instrument.  2195 KiB puts every one of them within 4.5%.  (Before the
- * exact count: 3515-3702 KiB with libstdc++ always loaded and 64-page
- * slots, then 2108 after the afternoon's buffer cuts.)  This run's own
- * resident size is no guide: it runs in the first kernel, usually from a
- * disk file system, and touches every codec. */
-#define RSS_DUMP_BASE_KIB	2195u
+ * exact count at the end of the copy, or the high-water mark when larger
+ * (lib/rss.h); ru_maxrss alone, used before, read up to ~250 KiB low on
+ * 6.12, which made a 6.12 lzo dump report 2240 KiB where the same code had
+ * reported 2448-2548, and failed CI.  42 dumps since (lzo and zstd in 21
+ * kdump cycles: 6.1 1 GiB, 6.1 4 GiB, 6.12 1 GiB; six lab runs of the three
+ * tests) measured 2368-3068 KiB.  In the 6.1 capture kernel the two counts
+ * agree, so the spread that remains (344 KiB between two 6.1 1 GiB lzo
+ * dumps) is real, not the instrument; where it comes from was not found
+ * (candidates: which pages of the codec's tables and of the libraries a
+ * dump's data touches, malloc's reuse).  2155 KiB puts every one of the 42
+ * within 6.6%, 39 within 5%.  (Before: 3515-3702 KiB with libstdc++ always
+ * loaded and 64-page slots, then 2108 after the afternoon's buffer cuts.)
+ * This run's own resident size is no guide: it runs in the first kernel,
+ * usually from a disk file system, and touches every codec. */
+#define RSS_DUMP_BASE_KIB	2155u
 
 /* Resident memory one codec context adds to a dump, in KiB: measured as the
  * peak RSS of 1-thread -d 31 dumps with the codec minus the uncompressed one
