@@ -377,32 +377,33 @@ static void walk_range(struct mm_walk *w, uint64_t start, uint64_t end)
  * mem_section drops no memory, whose pages are then kept unclassified. */
 static uint64_t managed_end(struct mm_walk *w, const struct cs_vmcore *vc)
 {
-	uint64_t ps = vc->page_size ? vc->page_size : 4096;
+	uint64_t ps = vc->page_size ? vc->page_size : 4096, end = 0;
+	size_t n = vc->nseg;
 
-	for (size_t i = vc->nseg; i-- > 0;) {
-		const struct cs_segment *sg = &vc->seg[i];
+	/* drop the top segments while every section they touch is absent */
+	for (; n > 0; n--) {
+		const struct cs_segment *sg = &vc->seg[n - 1];
 		uint64_t first = sg->phys / ps, last = (sg->phys + sg->mem_size + ps - 1) / ps;
+		uint64_t s = first / w->pages_per_section, map = 0;
 
 		if (last > vc->max_pfn)
 			last = vc->max_pfn;
 		if (first >= last)
-			continue;
-		for (uint64_t s = first / w->pages_per_section; s * w->pages_per_section < last; s++) {
-			uint64_t map = 0, end = last;
-
-			if (section_state(w, s, &map) == SECTION_ABSENT)
-				continue;
-			/* the end of this segment or of any lower one */
-			for (size_t j = 0; j < i; j++) {
-				uint64_t e = (vc->seg[j].phys + vc->seg[j].mem_size + ps - 1) / ps;
-
-				if (e > end)
-					end = e < vc->max_pfn ? e : vc->max_pfn;
-			}
-			return end;
-		}
+			continue;	/* nothing of it below max_pfn */
+		while (s * w->pages_per_section < last && section_state(w, s, &map) == SECTION_ABSENT)
+			s++;
+		if (s * w->pages_per_section < last)
+			break;	/* a section of it is, or may be, the kernel's */
 	}
-	return vc->max_pfn;	/* nothing is the kernel's: cut nothing */
+	if (n == 0)
+		return vc->max_pfn;	/* nothing is the kernel's: cut nothing */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t e = (vc->seg[i].phys + vc->seg[i].mem_size + ps - 1) / ps;
+
+		if (e > end)
+			end = e;
+	}
+	return end < vc->max_pfn ? end : vc->max_pfn;
 }
 
 static uint64_t popcount_bm(const uint8_t *bm, uint64_t bytes)
