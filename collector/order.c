@@ -23,6 +23,12 @@
 #define PTR_SPAN	0x3000ull		/* a pointed-to object: task_struct ~10 KiB */
 #define SCAN_PAGES	4u			/* pages read at once for a pointer scan */
 #define SEEN_SLOTS	1024u			/* pointer scan: recent pfns, for repeats */
+/* a group's ranges are sorted and merged in place whenever this many have
+ * been collected, and the array grows only if that frees less than a
+ * quarter of it: the pointer scans add thousands of single pages, mostly
+ * next to each other (a 1 GiB guest's group of them filled 4,096 ranges,
+ * 64 KiB, held for the whole dump) */
+#define PENDING_COMPACT	1024u
 /* offsetof(struct elf_prstatus, pr_reg): the same on every 64-bit Linux */
 #define PRSTATUS_REGS	112
 
@@ -124,6 +130,59 @@ static int grow(struct range **a, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Heapsort by start: in place, so sorting a group allocates nothing (the
+ * C library's qsort takes a buffer as large as the array). */
+static void sift_down(struct range *a, size_t root, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+		struct range t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && a[c + 1].start > a[c].start)
+			c++;
+		if (a[root].start >= a[c].start)
+			return;
+		t = a[root];
+		a[root] = a[c];
+		a[c] = t;
+		root = c;
+	}
+}
+
+static void sort_ranges(struct range *a, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(a, i, n);
+	while (n > 1) {
+		struct range t = a[0];
+
+		a[0] = a[--n];
+		a[n] = t;
+		sift_down(a, 0, n);
+	}
+}
+
+/* sort the group's ranges and merge those that overlap or touch */
+static void compact_pending(struct cs_order *o)
+{
+	size_t k = 0;
+
+	if (!o->np)
+		return;
+	sort_ranges(o->pending, o->np);
+	for (size_t x = 1; x < o->np; x++) {
+		if (o->pending[x].start <= o->pending[k].end) {
+			if (o->pending[x].end > o->pending[k].end)
+				o->pending[k].end = o->pending[x].end;
+		} else {
+			o->pending[++k] = o->pending[x];
+		}
+	}
+	o->np = k + 1;
+}
+
 static void append_piece(struct cs_order *o, uint64_t s, uint64_t e)
 {
 	if (grow(&o->list, &o->cap, o->n + 1)) {
@@ -148,20 +207,19 @@ static void add_range(struct cs_order *o, uint64_t s, uint64_t e)
 		o->pending[o->np - 1].end = e;	/* the common case: a run */
 		return;
 	}
+	if (o->np == o->pcap && o->pcap >= PENDING_COMPACT) {
+		compact_pending(o);
+		if (o->np < o->pcap / 4 * 3)
+			goto add;
+	}
 	if (grow(&o->pending, &o->pcap, o->np + 1)) {
 		o->oom = CS_NOMEM;
 		return;
 	}
+add:
 	o->pending[o->np].start = s;
 	o->pending[o->np].end = e;
 	o->np++;
-}
-
-static int by_start(const void *a, const void *b)
-{
-	const struct range *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
 }
 
 /* Close a group: its ranges, sorted and merged, minus what earlier groups
@@ -170,21 +228,13 @@ static int by_start(const void *a, const void *b)
 static void end_group(struct cs_order *o)
 {
 	struct range *merged;
-	size_t k = 0, i = 0, j = 0, m = 0;
+	size_t k, i = 0, j = 0, m = 0;
 
 	pthread_mutex_lock(&o->lk);
 	if (o->oom || !o->np)
 		goto out;
-	qsort(o->pending, o->np, sizeof(*o->pending), by_start);
-	for (size_t x = 1; x < o->np; x++) {
-		if (o->pending[x].start <= o->pending[k].end) {
-			if (o->pending[x].end > o->pending[k].end)
-				o->pending[k].end = o->pending[x].end;
-		} else {
-			o->pending[++k] = o->pending[x];
-		}
-	}
-	k++;
+	compact_pending(o);
+	k = o->np;
 	/* subtract the sorted set, in one sweep */
 	for (size_t x = 0; x < k; x++) {
 		uint64_t s = o->pending[x].start, e = o->pending[x].end;
@@ -480,6 +530,10 @@ static void find_priorities(struct cs_order *o)
 	walk_kernel(o, r->image_lo, r->image_hi, WALK_TEXT);
 	walk_kernel(o, r->modules_lo, r->modules_hi, WALK_TEXT);
 	end_group(o);
+	/* not needed while the dump is written */
+	free(o->pending);
+	o->pending = NULL;
+	o->pcap = 0;
 }
 
 static void *build_main(void *arg)
