@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench.sh - coresift side by side with makedumpfile 1.7.2 on the same input.
 #
-# Usage: bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] [-e CACHE] VMCORE [CASE...]
-#        bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] [-e CACHE] --synth-1t [CASE...]
+# Usage: bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] [-e CACHE] [-x] VMCORE [CASE...]
+#        bench/bench.sh [-n REPS] [-o OUTDIR] [-c CORESIFT] [-e CACHE] [-x] --synth-1t [CASE...]
 #   --synth-1t  use the 1 TiB synthetic vmcore of tests/synth/bench-1t.txt, made (about
 #         10 min, 18.8 GB on disk) or reused by bench/synth-1t.sh (CORESIFT_BENCH_1T=PATH
 #         to name a copy); CASE defaults to d31-l only.
@@ -10,6 +10,11 @@
 #         posix_fadvise DONTNEED, bench/pagecache.py), warm (its data read in once before
 #         the runs), or none (default: left as it is).  With -e, the load average at the
 #         start and end of each run is printed under the case.
+#   -x    peak RSS counted exactly: each run is watched by bench/peakrss.py, which
+#         reads the tool's page tables (/proc/PID/smaps_rollup) every millisecond;
+#         rss_kB is the largest count seen, not ru_maxrss, which on Linux 6.2+ can
+#         read a few hundred KiB low.  The watching costs the tools time: compare
+#         times from runs without -x.
 #   CASE  one of the names below (default: all).  Each case runs coresift and
 #         makedumpfile alternately REPS times (default 3) with the same input
 #         and prints the median wall time, the time until the dump is on disk
@@ -31,6 +36,7 @@
 set -euo pipefail
 reps=3
 cache=none
+exact=
 synth=
 argv=()
 for a in "$@"; do
@@ -40,8 +46,9 @@ set -- ${argv[@]+"${argv[@]}"}
 outdir=${TMPDIR:-/var/tmp}/coresift-bench
 cs=$(cd "$(dirname "$0")/.." && pwd)/build/coresift
 here=$(cd "$(dirname "$0")" && pwd)
-while getopts n:o:c:e: o; do
+while getopts n:o:c:e:x o; do
 	case $o in
+	x) exact=1 ;;
 	e) cache=$OPTARG ;;
 	n) reps=$OPTARG ;;
 	o) outdir=$OPTARG ;;
@@ -86,8 +93,10 @@ one_run() {
 	sync
 	[ "$cache" = cold ] && python3 "$here/pagecache.py" evict "$vmcore"
 	[ "$cache" = none ] || echo "${tool##*/} $(cut -d' ' -f1 /proc/loadavg)" >> "$outdir/load"
+	local watch=()
+	[ -z "$exact" ] || watch=(python3 "$here/peakrss.py" "$outdir/peak")
 	# shellcheck disable=SC2086
-	/usr/bin/time -f "%e %U %S %M" -o "$outdir/time" \
+	/usr/bin/time -f "%e %U %S %M" -o "$outdir/time" ${watch[@]+"${watch[@]}"} \
 		"$tool" $args --message-level 0 "$vmcore" "$out" > /dev/null 2>&1 || {
 		echo "${tool##*/} $args failed" >&2; rm -f "$out"; return 1; }
 	local t0 t1
@@ -96,6 +105,7 @@ one_run() {
 	t1=$(date +%s%N)
 	[ "$cache" = none ] || echo "$(tail -n1 "$outdir/load") $(cut -d' ' -f1 /proc/loadavg)" >> "$outdir/load"
 	read -r wall user sys rss < "$outdir/time"
+	[ -z "$exact" ] || rss=$(cat "$outdir/peak")
 	echo "$wall $(echo "$user + $sys" | bc) $rss $(stat -c %s "$out")" \
 		"$(echo "$wall + ($t1 - $t0) / 1000000000" | bc -l | xargs printf '%.2f')"
 	rm -f "$out"
@@ -104,6 +114,7 @@ one_run() {
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 printf '%s\n' "input: $vmcore ($(stat -c %s "$vmcore") bytes), reps=$reps, $(nproc) CPUs"
+[ -z "$exact" ] || printf '%s\n' "rss_kB: exact peak seen by peakrss.py (times include its watching)"
 [ "$cache" = none ] || printf '%s\n' "page cache: $cache$([ "$cache" != warm ] || echo " (read in once; $(free -g | awk '/^Mem/ {print $2}') GiB RAM, $(($(du -k "$vmcore" | cut -f1) / 1048576)) GiB on disk)")"
 [ "$cache" = warm ] && python3 "$here/pagecache.py" warm "$vmcore"
 printf '%-9s %-8s %8s %9s %8s %9s %12s\n' case tool wall_s durable_s cpu_s rss_kB bytes
