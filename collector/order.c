@@ -207,16 +207,20 @@ static void add_range(struct cs_order *o, uint64_t s, uint64_t e)
 		o->pending[o->np - 1].end = e;	/* the common case: a run */
 		return;
 	}
-	if (o->np == o->pcap && o->pcap >= PENDING_COMPACT) {
-		compact_pending(o);
-		if (o->np < o->pcap / 4 * 3)
-			goto add;
+	if (o->np == o->pcap) {
+		size_t need = o->np + 1;
+
+		/* full: merge in place, and double only if that freed less
+		 * than a quarter (else it would be full again soon) */
+		if (o->pcap >= PENDING_COMPACT) {
+			compact_pending(o);
+			need = o->np < o->pcap / 4 * 3 ? 0 : o->pcap + 1;
+		}
+		if (grow(&o->pending, &o->pcap, need)) {
+			o->oom = CS_NOMEM;
+			return;
+		}
 	}
-	if (grow(&o->pending, &o->pcap, o->np + 1)) {
-		o->oom = CS_NOMEM;
-		return;
-	}
-add:
 	o->pending[o->np].start = s;
 	o->pending[o->np].end = e;
 	o->np++;
