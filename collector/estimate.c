@@ -68,38 +68,14 @@
  * crashkernel-4G.test, estimate-6.12.test) with THP off for the process
  * (collector/main.c) and libsnappy, with its libstdc++, loaded only for
  * snappy (compress/snappy.c).
- * 2026-12-04, evening: a dump's "peak memory (RSS)" is now the page tables'
- * exact count at the end of the copy, or the high-water mark when larger
- * (lib/rss.h); ru_maxrss alone, used before, read up to ~250 KiB low on
- * 6.12, which made a 6.12 lzo dump report 2240 KiB where the same code had
- * reported 2448-2548, and failed CI.  42 dumps since (lzo and zstd in 21
- * kdump cycles: 6.1 1 GiB, 6.1 4 GiB, 6.12 1 GiB; six lab runs of the three
- * tests) measured 2368-3068 KiB.  In the 6.1 capture kernel the two counts
- * agree, so the spread that remains (344 KiB between two 6.1 1 GiB lzo
- * dumps) is real, not the instrument; where it comes from was not found
- * (candidates: which pages of the codec's tables and of the libraries a
- * dump's data touches, malloc's reuse).  2155 KiB puts every one of the 42
- * within 6.6%, 39 within 5%.  The fresh-clone CI run and two lab runs after
- * that (18 dumps) measured from 7.7% above the prediction to 3.1% below.
- * In the capture kernel the initramfs' file pages count as Private_Dirty
- * (tmpfs): of an lzo dump's ~2.5 MiB about 1.9 MiB are the binary and
- * libraries and 0.6 MiB anonymous (zstd: 2.2-2.3 and 0.6-0.7 MiB; 8 dumps,
- * smaps_rollup at the end of the copy).  Night: the analyst order no
- * longer holds its 64 KiB group array for the whole dump nor sorts it
- * through a 43 KiB qsort buffer (collector/order.c); a one-thread dump of
- * the QEMU 1 GiB ELF on the host peaks 80 KiB lower (medians of 9, exact
- * counts).  The 8 capture-kernel dumps after it (one lab run of the three
- * tests) were predicted with 2155 from 2.5% under to 7.5% over, 1.9% over
- * on average; the old 62, 80 KiB lower, would be 3.2% over on average.
- * 2090 takes 65 KiB off: these 8 come within 4.9% under to 4.8% over, and
- * the old 62 so shifted within about 7%; a second lab run with 2090 (6
- * dumps) measured 4.1% over to 2.3% under.  On the host, 7 one-thread
- * dumps of the QEMU ELF peaked at 2452-2496 KiB, and at 2552 every time
- * but once with ASLR off (setarch -R): where the libraries land against
- * fault-around's 64 KiB windows decides how many of their pages are
- * mapped, one source of the spread.  (Before: 3515-3702 KiB
- * with libstdc++ always loaded and 64-page slots, then 2108 after the
- * afternoon's buffer cuts.)
+ * Counted as a dump's "peak memory (RSS)" line counts it (lib/rss.h: the
+ * page tables' exact count at the end of the copy, or the high-water mark
+ * when larger).  2090 KiB since cc7b71f took ~80 KiB off the page order's
+ * builder; the 40 capture-kernel dumps since (6.1 1 GiB and 4 GiB, 6.12
+ * 1 GiB, lzo and zstd) were predicted from 5.5% under to 5.1% over.
+ * Identical dumps still differ by up to ~300 KiB, part of it where ASLR puts
+ * the libraries against fault-around's 64 KiB windows.  How the value was
+ * fitted, and its earlier values: doc/memory.md.
  * This run's own resident size is no guide: it runs in the first kernel,
  * usually from a disk file system, and touches every codec. */
 #define RSS_DUMP_BASE_KIB	2090u
