@@ -53,13 +53,6 @@
 #define KIB		1024u
 #define MIB		(1024u * 1024u)
 
-/* Fixed buffers of a dump run, mirrored from the code that owns them
- * (collector/pipeline.c, collector/kdump_writer.c, filter/memmap.c). */
-#define PIPE_BATCH_PAGES	16u		/* pages per pipeline slot */
-#define WRITER_CACHE		(64u * 1024)	/* kdump writer data cache */
-#define WRITER_DESC_WINDOW	(2048u * 24)	/* descriptor window */
-#define WRITER_RANK_SHIFT	12
-#define MEMMAP_BATCH		513u		/* struct pages read at once */
 /* What a dump has resident besides the buffers and contexts rss_model()
  * computes: the binary's and libraries' pages it runs (mapped by the capture
  * kernel from its initramfs, with fault-around), libc's and the threads'
@@ -361,15 +354,15 @@ static unsigned long rss_model(const struct est *e, const struct est_level *lv, 
 	nblocks = (lv->max_mapnr >> CS_PLAN_BLOCK_SHIFT_MIN) + 1;
 	/* while walking: both bitmaps, the per-block counts and the mem_map
 	 * batch */
-	walk = 2 * bm + nblocks * 8 + MEMMAP_BATCH * (uint64_t)e->l.k.vi.size_page;
+	walk = 2 * bm + nblocks * 8 + (CS_PLAN_MM_READ + 1) * (uint64_t)e->l.k.vi.size_page;
 	/* while dumping: the plan as this machine's walk left it (its bits
 	 * kept per block: a copy of each block with kept and left-out pages,
 	 * so it follows how scattered the kept pages are, not the RAM size),
 	 * the writer and the pipeline */
 	run = lv->plan_bytes;
-	run += WRITER_CACHE + WRITER_DESC_WINDOW;
+	run += CS_KDUMP_DATA_CACHE + CS_KDUMP_DESC_WINDOW * sizeof(struct cs_kdump_page_desc);
 	run += (1 + div_up(sizeof(struct cs_kdump_sub_header) + e->l.vc.notes_size, bs)) * bs;
-	run += (n > 1 ? 2 * n + 1 : 1) * PIPE_BATCH_PAGES * bs;
+	run += CS_PIPELINE_SLOTS(n) * CS_PIPELINE_BATCH_PAGES * bs;
 	run += n * e->c[ci].ctx_kib * KIB;
 	return RSS_DUMP_BASE_KIB + (unsigned long)div_up(walk > run ? walk : run, KIB) +
 	       e->c[ci].lib_kib;

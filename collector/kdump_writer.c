@@ -27,8 +27,8 @@
 #include "compress/codec.h"
 #include "lib/io.h"
 
-#define DATA_CACHE_SIZE		(64u * 1024)	/* write-cache for page data */
-#define DESC_WINDOW		2048u		/* descriptor slots buffered (48 KiB) */
+#define DATA_CACHE_SIZE		CS_KDUMP_DATA_CACHE	/* write-cache for page data */
+#define DESC_WINDOW		CS_KDUMP_DESC_WINDOW	/* descriptor slots buffered (48 KiB) */
 
 #define CODEC_FLAGS (CS_DH_COMPRESSED_ZLIB | CS_DH_COMPRESSED_LZO | \
 		     CS_DH_COMPRESSED_SNAPPY | CS_DH_COMPRESSED_ZSTD)

@@ -18,7 +18,7 @@
  * context switch per batch (-d 31 -l 0.17 -> 0.20 s, -d 1 -l 1.7 -> 2.2 s):
  * with the main thread compressing while it waits and waking only once per
  * half ring, they no longer do (doc/performance.md). */
-#define BATCH_PAGES 16
+#define BATCH_PAGES CS_PIPELINE_BATCH_PAGES
 
 enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_WORKING, SLOT_DONE };
 
@@ -284,7 +284,7 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	 * was no faster and held a slot more).  Alone, the main thread
 	 * reads, compresses and writes one slot at a time, and one is all it
 	 * needs (the capture kernel's usual nr_cpus=1) */
-	p.nslots = nthreads > 1 ? 2 * nthreads + 1 : 1;
+	p.nslots = CS_PIPELINE_SLOTS(nthreads);
 	p.slots = calloc(p.nslots, sizeof(*p.slots));
 	wks = calloc(nthreads, sizeof(*wks));
 	if (!p.slots || !wks) {

@@ -24,6 +24,11 @@
 #include "filter/plan.h"
 #include "lib/error.h"
 
+/* Pages per slot, and slots on @n threads: the ring's size, which
+ * collector/estimate.c counts into a dump's predicted peak memory. */
+#define CS_PIPELINE_BATCH_PAGES 16u
+#define CS_PIPELINE_SLOTS(n) ((n) > 1 ? 2 * (n) + 1 : 1)
+
 struct cs_pipeline_cfg {
 	const struct cs_kernel *k;
 	const struct cs_plan *plan;

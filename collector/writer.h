@@ -59,4 +59,10 @@ struct cs_writer_ops {
 
 extern const struct cs_writer_ops cs_writer_kdump, cs_writer_elf;
 
+/* The kdump writer's fixed buffers (collector/kdump_writer.c), which
+ * collector/estimate.c counts into a dump's predicted peak memory: its
+ * write cache for page data and the page descriptors it holds. */
+#define CS_KDUMP_DATA_CACHE (64u * 1024)
+#define CS_KDUMP_DESC_WINDOW 2048u
+
 #endif

@@ -41,7 +41,7 @@
 #include "lib/io.h"
 
 #define CS_MM_BATCH 512		/* struct pages judged as one batch */
-#define CS_MM_READ (1 * CS_MM_BATCH)	/* struct pages read at once */
+#define CS_MM_READ CS_PLAN_MM_READ	/* struct pages read at once (plan.h) */
 /* low bits of section_mem_map that are flags, not address */
 #define CS_SECTION_FLAG_MASK 0x3fULL
 #define CS_SECTION_HAS_MEM_MAP 0x2ULL

@@ -86,6 +86,11 @@ static inline void cs_bit_clear(uint8_t *bm, uint64_t pfn)
 	bm[pfn >> 3] &= (uint8_t)~(1u << (pfn & 7));
 }
 
+/* Struct pages the walk reads at once (filter/memmap.c), into a buffer of
+ * one more; collector/estimate.c counts the buffer into a dump's predicted
+ * peak memory. */
+#define CS_PLAN_MM_READ 512u
+
 /* Walk mem_map and fill @plan for dump level @level (0..31), with a bitmap
  * buffer of @buffer_kib KiB per bitmap (0: CS_PLAN_DEFAULT_BUFFER_KIB). */
 enum cs_status cs_plan_build_sized(struct cs_plan *plan, const struct cs_kernel *k,
