@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "collector/flusher.h"
 #include "lib/error.h"
 
 enum cs_target_kind { CS_TARGET_FILE, CS_TARGET_FLAT, CS_TARGET_SSH };
@@ -34,6 +35,10 @@ struct cs_target {
 	 * the capture kernel's page cache holds little dirty data and the
 	 * final fsync waits only for the tail */
 	uint64_t unsynced;
+	/* file only: bytes whose writeback was started since the flusher
+	 * was last asked to sync; every CS_FLUSH_CHUNK it is asked again */
+	uint64_t unflushed;
+	struct cs_flusher flusher;
 	int sync_writes;	/* O_DSYNC (NFS): nothing to start */
 	int force;		/* -f: replace an existing final file */
 	/* the run's stop flag (set by SIGINT/SIGTERM) or NULL: a write

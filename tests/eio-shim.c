@@ -11,6 +11,11 @@
  *   CS_MMAP_FAIL_PATH   a substring of the path of the file whose mappings fail
  *   CS_MMAP_FAIL_AFTER  mappings of it that succeed first (default 0)
  * Each refused mapping prints "eio-shim: mmap refused" on stderr.
+ * And for tests/flush.test, fdatasync() of one file:
+ *   CS_SYNC_PATH   a substring of the file's path: each fdatasync of it
+ *                  prints "eio-shim: fdatasync" on stderr
+ *   CS_SYNC_FAIL   when non-empty, those calls fail with EIO (without
+ *                  syncing), as on a disk that lost the writes
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -106,4 +111,22 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	return mmap_shim((mmap_fn)dlsym(RTLD_NEXT, "mmap64"), addr, len, prot, flags, fd, off);
+}
+
+typedef int (*fdatasync_fn)(int);
+
+int fdatasync(int fd)
+{
+	const char *fail = getenv("CS_SYNC_FAIL");
+
+	if (fd_matches(fd, getenv("CS_SYNC_PATH"))) {
+		static const char msg[] = "eio-shim: fdatasync\n";
+
+		(void)!write(2, msg, sizeof(msg) - 1);
+		if (fail && *fail) {
+			errno = EIO;
+			return -1;
+		}
+	}
+	return ((fdatasync_fn)dlsym(RTLD_NEXT, "fdatasync"))(fd);
 }
