@@ -3,8 +3,9 @@
 
 #include "collector/flusher.h"
 
+#include "lib/thread.h"
+
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,20 +43,13 @@ static void *flusher_main(void *arg)
 
 static int start(struct cs_flusher *f)
 {
-	sigset_t all, saved;
-	int rc;
-
 	if (pthread_mutex_init(&f->lock, NULL) != 0)
 		return 0;
 	if (pthread_cond_init(&f->cv, NULL) != 0) {
 		pthread_mutex_destroy(&f->lock);
 		return 0;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &saved);
-	rc = pthread_create(&f->tid, NULL, flusher_main, f);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
-	if (rc != 0) {
+	if (cs_thread_start(&f->tid, flusher_main, f) != 0) {
 		pthread_cond_destroy(&f->cv);
 		pthread_mutex_destroy(&f->lock);
 		return 0;

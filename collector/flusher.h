@@ -32,7 +32,7 @@ struct cs_flusher {
 
 void cs_flusher_init(struct cs_flusher *f, int fd);
 /* Ask for an fdatasync of the file; the first request starts the thread
- * (all signals blocked in it: they stay the main thread's).  A thread that
+ * (lib/thread.h: it takes no signal).  A thread that
  * cannot start is no failure: the final fsync then does all of it. */
 void cs_flusher_request(struct cs_flusher *f);
 /* CS_OK, or the first fdatasync failure, as "cannot sync @name: ..." */

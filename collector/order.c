@@ -13,11 +13,11 @@
 
 #include <elf.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/io.h"
+#include "lib/thread.h"
 
 #define CHUNK_PFNS	1024u			/* top-down pass: 4 MiB steps */
 #define PTR_SPAN	0x3000ull		/* a pointed-to object: task_struct ~10 KiB */
@@ -630,13 +630,8 @@ enum cs_status cs_order_create(struct cs_order **op, enum cs_order_kind kind,
 		 * the builder may share it with the iteration */
 		o->built = 0;
 		if (async && cs_plan_read_only(plan)) {
-			sigset_t all, saved;
-
-			/* signals stay the main thread's (pipeline.c) */
-			sigfillset(&all);
-			pthread_sigmask(SIG_BLOCK, &all, &saved);
-			o->async = pthread_create(&o->builder, NULL, build_main, o) == 0;
-			pthread_sigmask(SIG_SETMASK, &saved, NULL);
+			/* signals stay the main thread's (lib/thread.h) */
+			o->async = cs_thread_start(&o->builder, build_main, o) == 0;
 		}
 		if (!o->async) {
 			find_priorities(o);

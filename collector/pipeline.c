@@ -5,6 +5,7 @@
 
 #include "collector/order.h"
 #include "lib/rss.h"
+#include "lib/thread.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -262,7 +263,6 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 	enum cs_status st = CS_OK;
 	uint64_t cursor = 0, done_pages = 0;
 	struct cs_order *ord = NULL;
-	sigset_t block, saved;
 	unsigned int nthreads = cfg->nthreads ? cfg->nthreads : 1;
 	double t0 = now_s(), last = t0;
 	int shown = 0;		/* a progress line is on stderr */
@@ -300,13 +300,6 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		if (!p.slots[i].data)
 			st = cs_fail_nomem(err);
 	}
-	/* workers never take SIGINT/SIGTERM/SIGHUP: the main thread must, so a
-	 * write it is blocked in returns EINTR (see cs_write_all_stop) */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &saved);
 	for (unsigned int i = 0; i < nthreads && st == CS_OK; i++) {
 		wks[i].p = &p;
 		if (p.need_data) {
@@ -322,13 +315,13 @@ enum cs_status cs_pipeline_run(const struct cs_pipeline_cfg *cfg,
 		 * is no switch at all) */
 		if (i == 0)
 			continue;
-		if (pthread_create(&wks[i].tid, NULL, worker_main, &wks[i])) {
+		/* workers take no signal: the main thread must (lib/thread.h) */
+		if (cs_thread_start(&wks[i].tid, worker_main, &wks[i])) {
 			st = cs_fail(err, CS_SYS, "cannot start compression thread %u", i);
 			break;
 		}
 		wks[i].started = 1;
 	}
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
 	/* with a second thread the order's priorities are looked for while
 	 * the first ones found are already compressed (collector/order.h) */
