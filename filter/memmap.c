@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "lib/io.h"
+#include "lib/thread.h"
 
 #define CS_MM_BATCH 512		/* struct pages judged as one batch */
 #define CS_MM_READ CS_PLAN_MM_READ	/* struct pages read at once (plan.h) */
@@ -936,7 +937,8 @@ static void walk_whole(struct cs_plan_cache *c, struct mm_walk *w, unsigned int 
 		memset(pt->k->pt_cache.tag, 0, sizeof(pt->k->pt_cache.tag));
 		pthread_mutex_init(&pt->k->pt_cache.lock, NULL);
 		pt->w.k = pt->k;
-		if (pthread_create(&pt->tid, NULL, walk_part, pt) == 0)
+		/* signals stay the main thread's (lib/thread.h) */
+		if (cs_thread_start(&pt->tid, walk_part, pt) == 0)
 			pt->started = 1;
 		else
 			pthread_mutex_destroy(&pt->k->pt_cache.lock);
