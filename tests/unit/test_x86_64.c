@@ -91,7 +91,7 @@ static void check(const char *path, const char *facts_path)
 	size_t n;
 	enum cs_status st;
 	char uts[65 * 6], want[256], release[64];
-	uint8_t buf[64];
+	uint8_t buf[64], page[4096];
 	uint64_t pa, kphys, va;
 	const struct cs_x86_64_state *x = &k.as.x86_64;
 	int levels;
@@ -180,7 +180,8 @@ static void check(const char *path, const char *facts_path)
 	CHECK_S(err.msg, want);
 
 	/* physical reads: the partly covered pfn 0x9f and the hole above 640K */
-	st = cs_vmcore_read_page(&vc, 0x9f, uts, &err);
+	CHECK(vc.page_size == sizeof(page), "page size %zu", (size_t)vc.page_size);
+	st = cs_vmcore_read_page(&vc, 0x9f, page, &err);
 	CHECK(st == CS_OK, "%s", err.msg);
 	CHECK(cs_vmcore_pfn_present(&vc, 0x9f) && !cs_vmcore_pfn_present(&vc, 0xa0),
 	      "pfn 0x9f present, 0xa0 absent");
