@@ -2,8 +2,9 @@
 # run-all.sh - the whole test suite on a fresh Debian 12 machine (as root):
 # installs what is missing from Debian's repositories, builds coresift in
 # ./build, runs `make check` (unit, synthetic and real-kernel tiers; the real
-# tier makes its QEMU lab vmcores on first use, cached in $LAB_DATA) and ends
-# with one line "N passed, N failed".
+# tier makes its QEMU lab vmcores on first use, cached in $LAB_DATA), then
+# the unit and synthetic tiers again in an ASan + UBSan build (./build-san),
+# and ends with one line "N passed, N failed, N skipped" over both.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -15,24 +16,54 @@ jobs=$(nproc 2>/dev/null || echo 2)
 	{ [ -f Makefile ] || ../configure -q --enable-werror; } &&
 	make -j"$jobs"
 ) > build.log 2>&1 || { tail -40 build.log; echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-cd build || exit 1
-make -j"$jobs" check > check.log 2>&1
-rc=$?
-# per-test results and the logs of every test that did not pass
-grep -hE '^(PASS|FAIL|XFAIL|XPASS|SKIP|ERROR):' check.log
-for t in $(find tests -name '*.trs' | sort); do
-	if ! grep -qE '^:test-result: (PASS|XFAIL)' "$t"; then
-		echo "===== ${t%.trs}.log"
-		tail -60 "${t%.trs}.log"
+# results DIR LABEL: print DIR's per-test results (prefixed with LABEL) and
+# the logs of every test that did not pass; add its counts to the totals
+all_pass=0 all_fail=0 all_skip=0
+results() {
+	_dir=$1 _label=$2 _rc=$3
+	grep -hE '^(PASS|FAIL|XFAIL|XPASS|SKIP|ERROR):' "$_dir/check.log" | sed "s|^|$_label|"
+	for t in $(cd "$_dir" && find tests -name '*.trs' | sort); do
+		if ! grep -qE '^:test-result: (PASS|XFAIL)' "$_dir/$t"; then
+			echo "===== $_label${t%.trs}.log"
+			tail -60 "$_dir/${t%.trs}.log"
+		fi
+	done
+	_pass=$(sed -n "s/^# PASS: *//p" "$_dir/check.log" | tail -1)
+	_skip=$(sed -n "s/^# SKIP: *//p" "$_dir/check.log" | tail -1)
+	_failed=0
+	for _k in FAIL ERROR XPASS; do
+		_n=$(sed -n "s/^# $_k: *//p" "$_dir/check.log" | tail -1)
+		_failed=$(( _failed + ${_n:-0} ))
+	done
+	if [ -z "$_pass" ]; then
+		tail -30 "$_dir/check.log"
+		_failed=$(( _failed > 0 ? _failed : 1 ))
 	fi
-done
-total() { sed -n "s/^# $1: *//p" check.log | tail -1; }
-pass=$(total PASS); fail=$(total FAIL); err=$(total ERROR); xpass=$(total XPASS); skip=$(total SKIP)
-failed=$(( ${fail:-0} + ${err:-0} + ${xpass:-0} ))
-if [ -z "$pass" ]; then
-	tail -30 check.log
-	failed=$(( failed > 0 ? failed : 1 ))
+	[ "$_rc" = 0 ] || [ "$_failed" -gt 0 ] || _failed=1
+	all_pass=$(( all_pass + ${_pass:-0} ))
+	all_fail=$(( all_fail + _failed ))
+	all_skip=$(( all_skip + ${_skip:-0} ))
+}
+
+(cd build && make -j"$jobs" check > check.log 2>&1)
+results build "" $?
+
+# The unit and synthetic tiers once more, built with AddressSanitizer and
+# UndefinedBehaviorSanitizer, so that a memory or undefined-behaviour error
+# (in the parsers of corrupt input above all) fails a test even where the
+# normal build happens to survive it.  Results are prefixed "asan+ubsan ".
+if (
+	mkdir -p build-san && cd build-san &&
+	{ [ -f Makefile ] || ../configure -q --enable-werror --enable-asan --enable-ubsan; } &&
+	make -j"$jobs"
+) > build-san.log 2>&1; then
+	(cd build-san && make -j"$jobs" check-synthetic > check.log 2>&1)
+	results build-san "asan+ubsan " $?
+else
+	tail -40 build-san.log
+	echo "sanitizer build failed"
+	all_fail=$(( all_fail + 1 ))
 fi
-[ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
-echo "${pass:-0} passed, $failed failed, ${skip:-0} skipped"
-[ "$failed" = 0 ]
+
+echo "$all_pass passed, $all_fail failed, $all_skip skipped"
+[ "$all_fail" = 0 ]
