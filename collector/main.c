@@ -129,6 +129,9 @@ static enum cs_status dump_at_level(struct run *r, unsigned int level, struct cs
 	if (st != CS_OK)
 		return cs_err_prefix(err, "cannot choose pages");
 	r->have_plan = 1;
+	if (r->plan.max_mapnr < r->vc.max_pfn)
+		msg(o, CS_ML_DEBUG, "pfns %#llx-%#llx of the input are above the kernel's last memory section: left out\n",
+		    (unsigned long long)r->plan.max_mapnr, (unsigned long long)r->vc.max_pfn - 1);
 
 	if (!o->dry_run) {
 		if (o->flat_out)
@@ -209,6 +212,7 @@ static void drop_attempt(struct run *r)
 static enum cs_status run_dump(struct run *r, struct cs_err *err)
 {
 	const struct cs_options *o = r->o;
+	uint64_t beyond;
 	enum cs_status st;
 
 	st = cs_kernel_open(o->in_paths, o->nin, o->vmcoreinfo_path, &r->vc, &r->k, err);
@@ -226,6 +230,18 @@ static enum cs_status run_dump(struct run *r, struct cs_err *err)
 		msg(o, CS_ML_DEBUG, "reading %s through mmap windows\n", r->vc.path);
 	msg(o, CS_ML_DEBUG, "kernel %s, %zu memory segments, max pfn %#llx\n",
 	    r->k.vi.osrelease, r->vc.nseg, (unsigned long long)r->vc.max_pfn);
+	/* input that lost memory: the dump goes on with what is left, and
+	 * says so (exit status 0: the dump holds all the input holds) */
+	if (r->vc.truncated_bytes)
+		msg(o, CS_ML_ERROR,
+		    "%s: warning: %s ends before its memory segments do: %llu bytes of memory are not in it (file cut short?) and are left out of the dump\n",
+		    o->progname, r->vc.path, (unsigned long long)r->vc.truncated_bytes);
+	beyond = cs_kernel_bytes_beyond_physmem(&r->k);
+	if (beyond)
+		msg(o, CS_ML_ERROR,
+		    "%s: warning: %s: %llu bytes of memory segments lie beyond the kernel's %lld-bit physical address space (garbage program header?) and are left out of the dump\n",
+		    o->progname, r->vc.path, (unsigned long long)beyond,
+		    (long long)r->k.vi.max_physmem_bits);
 
 	/* -d 31,1 style lists: when a level's dump does not fit (full disk or
 	 * -L), start over with the next level, as makedumpfile does.  A stream

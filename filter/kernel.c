@@ -166,3 +166,21 @@ enum cs_status cs_kernel_open(char *const *paths, size_t n,
 	}
 	return CS_OK;
 }
+
+uint64_t cs_kernel_bytes_beyond_physmem(const struct cs_kernel *k)
+{
+	uint64_t limit, n = 0;
+
+	if (k->vi.max_physmem_bits <= 0 || k->vi.max_physmem_bits >= 64)
+		return 0;
+	limit = (uint64_t)1 << k->vi.max_physmem_bits;
+	for (size_t i = 0; i < k->vc->nseg; i++) {
+		const struct cs_segment *s = &k->vc->seg[i];
+
+		if (s->phys >= limit)
+			n += s->mem_size;
+		else if (s->mem_size > limit - s->phys)
+			n += s->mem_size - (limit - s->phys);
+	}
+	return n;
+}

@@ -128,6 +128,11 @@ enum cs_status cs_kernel_open(char *const *paths, size_t n,
 			      const char *vmcoreinfo_path, struct cs_vmcore *vc,
 			      struct cs_kernel *k, struct cs_err *err);
 
+/* Bytes of the dump's memory segments at or above 2^MAX_PHYSMEM_BITS, where
+ * the kernel can have no memory: only a garbage program header puts a
+ * segment there, and the page plan leaves it out (filter/memmap.c). */
+uint64_t cs_kernel_bytes_beyond_physmem(const struct cs_kernel *k);
+
 /* Read kernel virtual memory.  Physically contiguous runs of leaf mappings
  * are read at once; when a run cannot be read, it is read again page by
  * page, so the status, the message and the bytes filled before the first

@@ -367,44 +367,46 @@ static void walk_range(struct mm_walk *w, uint64_t start, uint64_t end)
 	}
 }
 
-/* Where the memory the kernel manages ends: the input's max pfn, less the
- * last segments of the input that lie wholly where the kernel's mem_section
- * says cleanly that it has no memory.  A QEMU dump-guest-memory ELF carries
- * the firmware ROM just below 4 GiB as a segment of its own, which no
- * struct page describes; makedumpfile 1.7.2 ends max_mapnr at its last
- * section with a mem_map likewise, so its bitmaps and ours stay the same
- * size.  Only whole segments go, and only sections read cleanly as absent
- * (a NULL root, an all-zero entry) count: a corrupted or unreadable
- * mem_section drops no memory, whose pages are then kept unclassified. */
+/* Where the memory the kernel manages ends: the input's max pfn, less what
+ * lies above the last section of the kernel's mem_section that is not
+ * cleanly absent.  A QEMU dump-guest-memory ELF carries the firmware ROM
+ * just below 4 GiB as a segment of its own, which no struct page
+ * describes; makedumpfile 1.7.2 ends max_mapnr at its last section with a
+ * mem_map likewise, so its bitmaps and ours stay the same size.  A garbage
+ * program header (a segment far beyond RAM, or a huge p_memsz) is cut the
+ * same way, instead of sizing the bitmaps by it (terabytes of pfns: a dump
+ * that fills the disk).  Only sections read cleanly as absent (a NULL
+ * root, an all-zero entry, or past the kernel's section count) count: a
+ * corrupted or unreadable mem_section drops no memory, whose pages are then
+ * kept unclassified. */
 static uint64_t managed_end(struct mm_walk *w, const struct cs_vmcore *vc)
 {
-	uint64_t ps = vc->page_size ? vc->page_size : 4096, end = 0;
-	size_t n = vc->nseg;
+	uint64_t ps = vc->page_size ? vc->page_size : 4096, pps = w->pages_per_section;
+	uint64_t nsec = w->nroots * w->per_root, map = 0;
 
-	/* drop the top segments while every section they touch is absent */
-	for (; n > 0; n--) {
+	/* the top segment with a section that is, or may be, the kernel's */
+	for (size_t n = vc->nseg; n > 0; n--) {
 		const struct cs_segment *sg = &vc->seg[n - 1];
 		uint64_t first = sg->phys / ps, last = (sg->phys + sg->mem_size + ps - 1) / ps;
-		uint64_t s = first / w->pages_per_section, map = 0;
+		uint64_t lo, s;
 
 		if (last > vc->max_pfn)
 			last = vc->max_pfn;
 		if (first >= last)
 			continue;	/* nothing of it below max_pfn */
-		while (s * w->pages_per_section < last && section_state(w, s, &map) == SECTION_ABSENT)
-			s++;
-		if (s * w->pages_per_section < last)
-			break;	/* a section of it is, or may be, the kernel's */
+		/* its sections from the top down: s is one past the highest
+		 * one not absent (segments do not overlap, so any s > lo ends
+		 * above every lower segment) */
+		lo = first / pps;
+		s = (last - 1) / pps + 1;
+		if (s > nsec)
+			s = nsec;
+		while (s > lo && section_state(w, s - 1, &map) == SECTION_ABSENT)
+			s--;
+		if (s > lo)
+			return s * pps < last ? s * pps : last;
 	}
-	if (n == 0)
-		return vc->max_pfn;	/* nothing is the kernel's: cut nothing */
-	for (size_t i = 0; i < n; i++) {
-		uint64_t e = (vc->seg[i].phys + vc->seg[i].mem_size + ps - 1) / ps;
-
-		if (e > end)
-			end = e;
-	}
-	return end < vc->max_pfn ? end : vc->max_pfn;
+	return vc->max_pfn;	/* nothing is the kernel's: cut nothing */
 }
 
 static uint64_t popcount_bm(const uint8_t *bm, uint64_t bytes)
