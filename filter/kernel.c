@@ -161,7 +161,14 @@ enum cs_status cs_kernel_open(char *const *paths, size_t n,
 		return st;
 	st = cs_kernel_init(k, vc, vmcoreinfo_path, err);
 	if (st != CS_OK) {
+		uint64_t lost = vc->truncated_bytes;
+
 		cs_vmcore_close(vc);
+		/* what the kernel needs may be in the part a cut-short file
+		 * lost: say so, or "not in the dump" reads like a bad kernel */
+		if (lost)
+			return cs_err_prefix(err, "%s (cut short: %llu bytes of its memory are not in the file)",
+					     paths[0], (unsigned long long)lost);
 		return cs_err_prefix(err, "%s", paths[0]);
 	}
 	return CS_OK;
